@@ -35,6 +35,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import cv2
 import numpy as np
 import torch
 from torch.utils.data import DataLoader
@@ -268,6 +269,7 @@ def train_one(cfg: TrainConfig, seed: int, resume: Optional[Path] = None,
     run_dir = Path(cfg.out) / f"seed{seed}"
     run_dir.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(max(1, cfg.threads))
+    cv2.setNumThreads(1)  # tiles are small; leave the cores to torch
     seed_everything(seed)
 
     overrides = {}
