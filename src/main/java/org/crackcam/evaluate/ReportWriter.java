@@ -146,6 +146,7 @@ public final class ReportWriter {
                 .yAxisTitle("mean softmax probability of class C").build();
         chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0).setXAxisMin(0.0).setXAxisMax(1.0);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setXAxisDecimalPattern("0.0").setYAxisDecimalPattern("0.0");
         for (var m : b.methods()) {
             double[] y = insertion ? m.meanInsertionCurve() : m.meanDeletionCurve();
             double auc = insertion ? m.insertion() : m.deletion();
