@@ -19,6 +19,7 @@ import picocli.CommandLine.ScopeType;
         description = "Road-crack detection with ABN + LRP-BN explanations from vehicle cameras.",
         subcommands = {
                 InfoCommand.class,
+                ReplayCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
