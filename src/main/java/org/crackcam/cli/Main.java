@@ -19,6 +19,7 @@ import picocli.CommandLine.ScopeType;
         description = "Road-crack detection with ABN + LRP-BN explanations from vehicle cameras.",
         subcommands = {
                 InfoCommand.class,
+                ReplayCommand.class,
                 EvaluateCommand.class,
                 CommandLine.HelpCommand.class
         })
