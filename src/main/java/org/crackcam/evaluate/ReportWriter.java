@@ -66,7 +66,8 @@ public final class ReportWriter {
     public static String markdown(Report r) {
         StringBuilder sb = new StringBuilder();
         sb.append("# Evaluation results\n\n");
-        sb.append("Created ").append(r.createdAt()).append("; bundles: ");
+        sb.append("Created ").append(r.createdAt()).append("; dataset: ")
+                .append(r.settings().getOrDefault("dataset_source", "unknown")).append("; bundles: ");
         for (int i = 0; i < r.bundles().size(); i++) {
             var b = r.bundles().get(i);
             sb.append(i == 0 ? "" : ", ").append('`').append(b.bundle()).append('`');
