@@ -19,7 +19,10 @@ import picocli.CommandLine.ScopeType;
         description = "Road-crack detection with ABN + LRP-BN explanations from vehicle cameras.",
         subcommands = {
                 InfoCommand.class,
+                ExplainCommand.class,
                 ReplayCommand.class,
+                BenchCommand.class,
+                DemoCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
