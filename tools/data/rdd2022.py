@@ -46,6 +46,7 @@ import sys
 import time
 import zlib
 from collections import Counter, OrderedDict
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -105,6 +106,7 @@ class Options:
     test_fraction: float = DEFAULT_TEST_FRACTION
     seed: int = 0
     max_warnings: int = 50                      # printed per reason; all go to skipped.csv
+    workers: int = 1                            # processes decoding images (pass 2)
 
     def validate(self) -> None:
         unknown = [c for c in self.countries if c not in ALL_COUNTRIES]
@@ -118,6 +120,8 @@ class Options:
             raise RddError("--margin must be >= 0 and --min-side >= 1")
         if self.nocrack_per_image < 0 or self.nocrack_tries < 1:
             raise RddError("--nocrack-per-image must be >= 0 and --nocrack-tries >= 1")
+        if self.workers < 1:
+            raise RddError("--workers must be >= 1")
         if self.hash_size < 2:
             raise RddError("--hash-size must be >= 2")
         if not 0.0 <= self.dup_fraction < 1.0:
@@ -499,6 +503,54 @@ def _crop_hash(rgb: np.ndarray, size: int) -> np.ndarray:
     return dedup.image_hash(rgb, size)
 
 
+def _cut_crops(plan: ImagePlan) -> Tuple[Optional[str], List[np.ndarray]]:
+    """(error or None, the plan's crops: crack first, then no-crack). Runs in a worker
+    process when --workers > 1 (decoding is the expensive part)."""
+    try:
+        rgb = _read_raw_rgb(plan.image)
+    except ValueError as e:
+        return str(e), []
+    if (rgb.shape[1], rgb.shape[0]) != (plan.width, plan.height):
+        return (f"decoded {rgb.shape[1]}x{rgb.shape[0]} but header says "
+                f"{plan.width}x{plan.height}"), []
+    return None, [np.ascontiguousarray(rgb[y0:y1, x0:x1])
+                  for (x0, y0, x1, y1) in (c.rect for c in plan.crack + plan.nocrack)]
+
+
+def _cut_all(plans: List[ImagePlan], pool: Optional[ProcessPoolExecutor], workers: int,
+             window: int = 64):
+    """_cut_crops over the plans, in order; with a pool, at most ``window`` plans in flight
+    per worker so that finished crops never pile up in memory."""
+    if pool is None:
+        yield from map(_cut_crops, plans)
+        return
+    step = window * workers
+    for s in range(0, len(plans), step):
+        yield from pool.map(_cut_crops, plans[s:s + step], chunksize=4)
+
+
+def _write_crops(p: ImagePlan, gi: int, crops: List[np.ndarray], writer: DatasetWriter,
+                 rows: List[Dict], hashes: List[np.ndarray], group_of: List[int],
+                 used_ids: set, rep: Report, opt: Options) -> None:
+    cnt = rep.country(p.country)
+    cnt["images_used"] += 1
+    stem = p.image.stem
+    for k, (cr, crop) in enumerate(zip(p.crack + p.nocrack, crops)):
+        idx = k if cr.kind else k - len(p.crack)
+        sid = _sample_id(p.country, stem, cr.kind, idx)
+        while sid in used_ids:                 # same stem twice (odd trees)
+            sid += "x"
+        used_ids.add(sid)
+        x0, y0, x1, y1 = cr.rect
+        hashes.append(_crop_hash(crop, opt.hash_size))
+        writer.add("train", cr.kind, sid, crop)
+        group_of.append(gi)
+        rows.append({"id": sid, "class": CLASSES[cr.kind], "country": p.country,
+                     "source": p.rel, "label": cr.label,
+                     "x": x0, "y": y0, "w": x1 - x0, "h": y1 - y0})
+        cnt["crack" if cr.kind else "no_crack"] += 1
+
+
 def build(rdd_root: Path, out: Path, opt: Optional[Options] = None, overwrite: bool = False,
           stream=None) -> Dict:
     """Build the RDC dataset; returns the description written to dataset.json."""
@@ -550,37 +602,18 @@ def build(rdd_root: Path, out: Path, opt: Optional[Options] = None, overwrite: b
         group_of: List[int] = []
         used_ids = set()
         n_plans = len(plans)
-        for gi, p in enumerate(plans):
-            if gi and gi % 2000 == 0:
-                print(f"... {gi}/{n_plans} images, {len(rows)} crops", file=sys.stderr)
-            try:
-                rgb = _read_raw_rgb(p.image)
-            except ValueError as e:
-                rep.skip("image_unreadable", p.country, p.rel, str(e))
-                continue
-            if (rgb.shape[1], rgb.shape[0]) != (p.width, p.height):
-                rep.skip("image_unreadable", p.country, p.rel,
-                         f"decoded {rgb.shape[1]}x{rgb.shape[0]} but header says "
-                         f"{p.width}x{p.height}")
-                continue
-            cnt = rep.country(p.country)
-            cnt["images_used"] += 1
-            stem = p.image.stem
-            for k, cr in enumerate(p.crack + p.nocrack):
-                idx = k if cr.kind else k - len(p.crack)
-                sid = _sample_id(p.country, stem, cr.kind, idx)
-                while sid in used_ids:                 # same stem twice (odd trees)
-                    sid += "x"
-                used_ids.add(sid)
-                x0, y0, x1, y1 = cr.rect
-                crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
-                hashes.append(_crop_hash(crop, opt.hash_size))
-                writer.add("train", cr.kind, sid, crop)
-                group_of.append(gi)
-                rows.append({"id": sid, "class": CLASSES[cr.kind], "country": p.country,
-                             "source": p.rel, "label": cr.label,
-                             "x": x0, "y": y0, "w": x1 - x0, "h": y1 - y0})
-                cnt["crack" if cr.kind else "no_crack"] += 1
+        pool = ProcessPoolExecutor(opt.workers) if opt.workers > 1 else None
+        try:
+            for gi, (p, (err, crops)) in enumerate(zip(plans, _cut_all(plans, pool, opt.workers))):
+                if gi and gi % 2000 == 0:
+                    print(f"... {gi}/{n_plans} images, {len(rows)} crops", file=sys.stderr)
+                if err is not None:
+                    rep.skip("image_unreadable", p.country, p.rel, err)
+                    continue
+                _write_crops(p, gi, crops, writer, rows, hashes, group_of, used_ids, rep, opt)
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
         if not rows:
             raise RddError(f"{root}: no crop could be made (every image was skipped)")
 
@@ -638,7 +671,7 @@ def build(rdd_root: Path, out: Path, opt: Optional[Options] = None, overwrite: b
             "builder_version": BUILDER_VERSION,
             "seed": opt.seed,
             "options": {k: (list(v) if isinstance(v, tuple) else v)
-                        for k, v in asdict(opt).items()},
+                        for k, v in asdict(opt).items() if k != "workers"},
             "rdd_root_name": root.name,
             "countries": kept,
             "totals": totals,
@@ -757,8 +790,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--max-warnings", type=int, default=d.max_warnings,
                     help="warning lines printed per skip reason, 0 = all (default 50; "
                          "skipped.csv lists all)")
+    ap.add_argument("--workers", type=int, default=d.workers,
+                    help="processes decoding images (default 1); the output does not "
+                         "depend on it")
     a = ap.parse_args(argv)
-    opt = Options(countries=a.countries, crack_labels=a.crack_labels,
+    opt = Options(workers=a.workers, countries=a.countries, crack_labels=a.crack_labels,
                   non_damage_labels=a.non_damage_labels, margin=a.margin, min_side=a.min_side,
                   nocrack_per_image=a.nocrack_per_image, nocrack_tries=a.nocrack_tries,
                   hash_size=a.hash_size, dup_fraction=a.dup_threshold,

@@ -405,3 +405,13 @@ def test_sample_nocrack_respects_tries_and_boxes():
     plan.damage = [(0, 0, 100, 80)]
     crops, tries = rdd2022.sample_nocrack(plan, sizes, Options(nocrack_tries=7))
     assert crops == [] and tries == 7
+
+
+def test_workers_give_the_same_dataset(built, tmp_path):
+    root, out, desc, rows = built
+    d2 = rdd2022.build(root, tmp_path / "w2", Options(**{**OPT, "workers": 2}))
+    assert list(csv.DictReader(open(tmp_path / "w2" / "crops.csv"))) == rows
+    assert d2["splits"] == desc["splits"] and d2["skips"] == desc["skips"]
+    for r in rows[:5]:
+        rel = Path(r["split"]) / r["class"] / (r["id"] + ".jpg")
+        assert (tmp_path / "w2" / rel).read_bytes() == (out / rel).read_bytes()
