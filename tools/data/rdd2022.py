@@ -307,9 +307,10 @@ def _parse_xml(path: Path) -> Tuple[Optional[str], Optional[Tuple[int, int]], li
 
 
 def _find_image(xml: Path, images_dir: Path, fname: Optional[str]) -> Optional[Path]:
+    # the XML's own stem first (RDD2022 names them alike), then its <filename>
     cands = [images_dir / (xml.stem + e) for e in IMAGE_EXTS]
     if fname:
-        cands.insert(0, images_dir / Path(fname).name)
+        cands.append(images_dir / Path(fname).name)
     for c in cands:
         if c.is_file():
             return c
@@ -560,6 +561,8 @@ def build(rdd_root: Path, out: Path, opt: Optional[Options] = None, overwrite: b
     rep = Report(opt.max_warnings, sys.stderr)
     t_start = time.perf_counter()
     root, found = find_rdd_root(rdd_root)
+    if Path(out).exists() and not overwrite:      # fail before the long passes
+        raise FileExistsError(f"{out} exists; pass --overwrite to replace it")
     for c, d in found.items():
         if c not in opt.countries:
             n = len(_list_images(d / "train" / "images")) + len(_list_images(d / "test" / "images"))
