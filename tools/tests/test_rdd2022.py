@@ -420,3 +420,17 @@ def test_workers_give_the_same_dataset(built, tmp_path):
     for r in rows[:5]:
         rel = Path(r["split"]) / r["class"] / (r["id"] + ".jpg")
         assert (tmp_path / "w2" / rel).read_bytes() == (out / rel).read_bytes()
+
+
+def test_module_entry_point(tmp_path):
+    import subprocess
+    import sys
+    repo = Path(__file__).resolve().parents[2]
+    h = subprocess.run([sys.executable, "-m", "tools.data.rdd2022", "--help"], cwd=repo,
+                       capture_output=True, text=True)
+    assert h.returncode == 0 and "--rdd-root" in h.stdout and "--overwrite" in h.stdout
+    bad = subprocess.run([sys.executable, "-m", "tools.data.rdd2022", "--rdd-root",
+                          str(tmp_path), "--out", str(tmp_path / "o")], cwd=repo,
+                         capture_output=True, text=True)
+    assert bad.returncode == 2
+    assert bad.stderr.strip().count("\n") == 0 and bad.stderr.startswith("error: ")
