@@ -19,6 +19,8 @@ import picocli.CommandLine.ScopeType;
         description = "Road-crack detection with ABN + LRP-BN explanations from vehicle cameras.",
         subcommands = {
                 InfoCommand.class,
+                ListenCommand.class,
+                DeliverCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
