@@ -56,7 +56,21 @@ public final class CrackTracker implements DetectionListener {
             closeAll(CrackEvent.Reason.END);
         }
         sourceId = frame.sourceId();
-        List<Region> regions = frame.hasCrack() ? regions(frame) : List.of();
+        // Close tracks that left the view or are too old, before this frame could extend them.
+        for (Iterator<Track> it = open.iterator(); it.hasNext(); ) {
+            Track t = it.next();
+            CrackEvent.Reason reason = null;
+            if (frame.frameIndex() - t.lastFrame > config.maxGapFrames()) {
+                reason = CrackEvent.Reason.LEFT_VIEW;
+            } else if ((frame.timestampMicros() - t.firstTimestampMicros) / 1e6 >= config.maxAgeSeconds()) {
+                reason = CrackEvent.Reason.MAX_AGE;
+            }
+            if (reason != null) {
+                it.remove();
+                emit(t, reason);
+            }
+        }
+        List<Region> regions = frame.hasCrack() ? regions(frame) : new ArrayList<>();
         regions.sort(Comparator.comparingDouble((Region r) -> r.probability).reversed());
         List<Track> matched = new ArrayList<>();
         for (Region region : regions) {
@@ -78,20 +92,6 @@ public final class CrackTracker implements DetectionListener {
             }
             best.add(region, frame);
             matched.add(best);
-        }
-        // Close tracks that left the view or are too old.
-        for (Iterator<Track> it = open.iterator(); it.hasNext(); ) {
-            Track t = it.next();
-            CrackEvent.Reason reason = null;
-            if (frame.frameIndex() - t.lastFrame > config.maxGapFrames()) {
-                reason = CrackEvent.Reason.LEFT_VIEW;
-            } else if ((frame.timestampMicros() - t.firstTimestampMicros) / 1e6 >= config.maxAgeSeconds()) {
-                reason = CrackEvent.Reason.MAX_AGE;
-            }
-            if (reason != null) {
-                it.remove();
-                emit(t, reason);
-            }
         }
     }
 
