@@ -45,13 +45,60 @@ public final class GstPipeReader implements FrameReader {
         List<String> cmd = new ArrayList<>();
         cmd.add(gstLaunch);
         cmd.add("-q"); // nothing but frames on stdout
-        cmd.add(sourceChain + " ! videoconvert ! videoscale ! video/x-raw,format=BGR,width=" + width
-                + ",height=" + height + " ! fdsink fd=1 sync=false");
+        cmd.addAll(tokens(sourceChain + " ! videoconvert ! videoscale ! video/x-raw,format=BGR,width=" + width
+                + ",height=" + height + " ! fdsink fd=1 sync=false"));
         return cmd;
     }
 
-    /** A factory starting {@code command} anew for every (re)connection. */
+    /**
+     * Splits a pipeline description into gst-launch arguments: whitespace separates, single or
+     * double quotes group (and are removed), as a shell would.
+     */
+    public static List<String> tokens(String s) {
+        List<String> out = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        boolean any = false;
+        char quote = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (quote != 0) {
+                if (c == quote) {
+                    quote = 0;
+                } else {
+                    cur.append(c);
+                }
+            } else if (c == '"' || c == '\'') {
+                quote = c;
+                any = true;
+            } else if (Character.isWhitespace(c)) {
+                if (any || cur.length() > 0) {
+                    out.add(cur.toString());
+                    cur.setLength(0);
+                    any = false;
+                }
+            } else {
+                cur.append(c);
+            }
+        }
+        if (quote != 0) {
+            throw new IllegalArgumentException("unbalanced quote in pipeline: " + s);
+        }
+        if (any || cur.length() > 0) {
+            out.add(cur.toString());
+        }
+        return out;
+    }
+
+    /** A factory starting {@code command} anew for every (re)connection (a camera: never ends). */
     public static Factory factory(List<String> command, int width, int height) {
+        return factory(command, width, height, false);
+    }
+
+    /**
+     * @param finite true when the command's end is the normal end of the stream (a recording),
+     *               false for a camera (its end is a failure and the command is started again)
+     */
+    public static Factory factory(List<String> command, int width, int height, boolean finite) {
         if (width <= 0 || height <= 0) {
             throw new IllegalArgumentException("pipe frames need a known size, got " + width + "x" + height);
         }
@@ -75,6 +122,11 @@ public final class GstPipeReader implements FrameReader {
             @Override
             public String describe() {
                 return "pipe " + String.join(" ", cmd);
+            }
+
+            @Override
+            public boolean finite() {
+                return finite;
             }
         };
     }
