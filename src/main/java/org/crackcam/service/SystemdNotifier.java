@@ -116,8 +116,10 @@ public final class SystemdNotifier implements AutoCloseable {
 
     private void run(List<String> cmd) {
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().put("NOTIFY_SOCKET", socket);
+            Process p = pb.start();
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 Logger.warn("systemd-notify did not finish within 10 s: {}", String.join(" ", cmd.subList(2, cmd.size())));
