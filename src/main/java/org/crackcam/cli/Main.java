@@ -23,6 +23,8 @@ import picocli.CommandLine.ScopeType;
                 ReplayCommand.class,
                 BenchCommand.class,
                 DemoCommand.class,
+                ListenCommand.class,
+                DeliverCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
