@@ -25,6 +25,7 @@ import picocli.CommandLine.ScopeType;
                 DemoCommand.class,
                 ListenCommand.class,
                 DeliverCommand.class,
+                EvaluateCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
