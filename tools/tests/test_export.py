@@ -135,8 +135,10 @@ def test_golden_equals_modules_and_reference(bundle):
     for name, (mode, gamma, skip) in settings.items():
         want = ref.reference(copy.deepcopy(m64), x.double(), t, mode, gamma, skip)["relevance"]
         got = g[f"{name}.relevance"].double()
+        tol = doc["tolerance"]["outputs"][f"{name}.relevance"]
+        assert tol["rel_to_max"] <= (2e-2 if name == "lrp_plain" else 1e-4)
         for i in range(4):
-            assert float((got[i] - want[i]).abs().max()) <= 1e-4 * float(want[i].abs().max()) + 1e-7, (name, i)
+            assert float((got[i] - want[i]).abs().max()) <= tol["rel_to_max"] * float(want[i].abs().max()) + tol["atol"], (name, i)
     cam = ref.gradcam(copy.deepcopy(m64), x.double(), t)
     assert float((g["gradcam.cam"].double() - cam).abs().max()) <= 1e-4 * float(cam.abs().max()) + 1e-7
     o = m64(x.double())
