@@ -5,7 +5,7 @@ computing the XOR between images. Here:
 
 1. :func:`image_hash` shrinks an image to ``size × size`` gray (``cv2.INTER_AREA``),
    standardises it (zero mean, unit standard deviation), and binarises it at 0
-   (bit = pixel > 0). A constant image has std 0 and hashes to all-zero bits.
+   (bit = pixel > 0). A flat image (std below 1e-3 gray levels) hashes to all-zero bits.
 2. Two images are near-duplicates when the Hamming distance of their bits (the popcount of
    the XOR) is ``<= max_dist``; :func:`threshold_bits` turns a fraction of the bits
    (default 10 %) into that integer (floor: 10 % of 256 bits is 25).
@@ -52,9 +52,13 @@ def image_hash(image: np.ndarray, size: int = DEFAULT_HASH_SIZE) -> np.ndarray:
         raise ValueError(f"image_hash: expected H×W or H×W×3, got shape {image.shape}")
     if gray.shape[0] < 1 or gray.shape[1] < 1:
         raise ValueError("image_hash: empty image")
-    small = cv2.resize(gray, (size, size), interpolation=cv2.INTER_AREA).astype(np.float64)
+    # float before shrinking: no uint8 rounding, so an inverted image gives exactly the
+    # negated standardised values (every bit flips)
+    small = cv2.resize(gray.astype(np.float32), (size, size),
+                       interpolation=cv2.INTER_AREA).astype(np.float64)
     std = small.std()
-    z = (small - small.mean()) / std if std > 0 else np.zeros_like(small)
+    # float resizing leaves ~1e-6 ripples on a flat image: below 1e-3 gray levels = flat
+    z = (small - small.mean()) / std if std > 1e-3 else np.zeros_like(small)
     return (z > 0).reshape(-1)
 
 

@@ -576,7 +576,7 @@ NEAR_MAX = 14.0   # metres of high-resolution ground in front of the camera
 
 
 def render_view(road: Road, cam: Camera, y0: int = 0, y1: int = FRAME_H, ss: int = 2,
-                far: bool = True) -> Dict[str, np.ndarray]:
+                far: bool = True, far_m: float = 70.0) -> Dict[str, np.ndarray]:
     """Render frame rows y0..y1 (full width). Returns bgr (uint8), cov (float 0..1),
     mask (bool, cov ≥ MASK_COVERAGE), ids (uint16 crack id per mask pixel), kind (uint8)."""
     G = cam.ground_to_frame()
@@ -600,7 +600,7 @@ def render_view(road: Road, cam: Camera, y0: int = 0, y1: int = FRAME_H, ss: int
     far_sel = np.isfinite(depth2) & ~near2
     if far and far_sel.any():
         kf0 = k1
-        kf1 = int(math.floor((cam.z + 160) / CHUNK_M))
+        kf1 = int(math.floor((cam.z + far_m) / CHUNK_M))
         kf1 = min(kf1, int(math.ceil(road.length / CHUNK_M)))
         fcol = np.concatenate([road.far_chunk(k) for k in range(kf0, kf1 + 1)])
         Af = np.array([[FAR_FACTOR / PX_PER_M, 0, X_MIN], [0, FAR_FACTOR / PX_PER_M, kf0 * CHUNK_M],
@@ -612,7 +612,12 @@ def render_view(road: Road, cam: Camera, y0: int = 0, y1: int = FRAME_H, ss: int
     out = out.astype(np.float32)
     depth = cam.depth_map(y0, y1, 1)
     ground = np.isfinite(depth)
-    fog = np.where(ground, 0.8 * (1 - np.exp(-np.minimum(depth, 1e6) / 120.0)), 0).astype(np.float32)
+    dd = np.minimum(depth, 1e6)
+    fog = 0.8 * (1 - np.exp(-dd / 120.0))
+    if far:   # fade the far field into haze (no effect closer than 30 m)
+        w = np.clip((dd - 30.0) / max(1.0, far_m - 30.0), 0, 1) ** 1.5
+        fog = fog + (1 - fog) * w
+    fog = np.where(ground, fog, 0).astype(np.float32)
     haze = np.array([175, 175, 170], np.float32)
     out = out * (1 - fog[..., None]) + haze * fog[..., None]
     if not ground.all():

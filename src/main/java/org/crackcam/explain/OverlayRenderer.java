@@ -148,4 +148,60 @@ public final class OverlayRenderer {
             writeImage(file, m);
         }
     }
+
+    /**
+     * Overlay of a whole image explained as one tile: heat map and mask stretched to the image,
+     * the mask outline, p(crack) text. Returns the image-sized 0/1 mask (nearest-neighbour).
+     */
+    public static byte[] writeImageOverlay(Path file, Mat bgr, float[] explanation, float[] c1cMap, int mh, int mw,
+                                           float probability, boolean flagged, String label) {
+        int w = bgr.cols();
+        int h = bgr.rows();
+        byte[] mask = new byte[w * h];
+        for (int y = 0; y < h; y++) {
+            int v = (int) ((long) y * mh / h);
+            for (int x = 0; x < w; x++) {
+                int u = (int) ((long) x * mw / w);
+                mask[y * w + x] = c1cMap[v * mw + u] > 0f ? (byte) 1 : 0;
+            }
+        }
+        try (Mat img = bgr.clone()) {
+            float max = 0f;
+            for (float e : explanation) {
+                max = Math.max(max, e);
+            }
+            byte[] gray = new byte[mh * mw];
+            if (max > 0f) {
+                for (int i = 0; i < gray.length; i++) {
+                    gray[i] = (byte) Math.round(Math.max(0f, explanation[i]) / max * 255f);
+                }
+            }
+            try (Mat g = new Mat(mh, mw, opencv_core.CV_8UC1); Mat color = new Mat(); Mat scaled = new Mat();
+                 Size sz = new Size(w, h)) {
+                g.data().put(gray);
+                opencv_imgproc.applyColorMap(g, color, opencv_imgproc.COLORMAP_JET);
+                opencv_imgproc.resize(color, scaled, sz, 0, 0, opencv_imgproc.INTER_LINEAR);
+                opencv_core.addWeighted(img, 0.55, scaled, 0.45, 0.0, img);
+            }
+            drawOutline(img, mask, w, h);
+            String text = String.format(Locale.ROOT, "p(crack) %.2f%s", probability, flagged ? " FLAGGED" : "");
+            double scale = Math.max(0.35, Math.min(1.0, w / 600.0));
+            try (Point org = new Point(6, (int) (22 * scale) + 2)) {
+                opencv_imgproc.putText(img, text, org, opencv_imgproc.FONT_HERSHEY_SIMPLEX, scale * 0.6, BLACK, 3,
+                        opencv_imgproc.LINE_AA, false);
+                opencv_imgproc.putText(img, text, org, opencv_imgproc.FONT_HERSHEY_SIMPLEX, scale * 0.6,
+                        flagged ? RED : WHITE, 1, opencv_imgproc.LINE_AA, false);
+            }
+            if (label != null && !label.isEmpty()) {
+                try (Point org = new Point(6, h - 8)) {
+                    opencv_imgproc.putText(img, label, org, opencv_imgproc.FONT_HERSHEY_SIMPLEX, scale * 0.5, BLACK, 3,
+                            opencv_imgproc.LINE_AA, false);
+                    opencv_imgproc.putText(img, label, org, opencv_imgproc.FONT_HERSHEY_SIMPLEX, scale * 0.5, WHITE, 1,
+                            opencv_imgproc.LINE_AA, false);
+                }
+            }
+            writeImage(file, img);
+        }
+        return mask;
+    }
 }
