@@ -154,6 +154,7 @@ class GlobalSum(nn.Module):
     Its adjoint is a broadcast; ``weight`` is None (all ones)."""
 
     weight = None
+    in_hw = 0
 
     def forward(self, x: torch.Tensor, w: Optional[torch.Tensor]) -> torch.Tensor:
         return x.sum(dim=(2, 3))
@@ -219,9 +220,9 @@ class ZBox(Rule):
         self.low, self.high, self.eps = list(low), list(high), eps
 
     def constants(self, op: nn.Module, dtype: torch.dtype) -> Dict[str, torch.Tensor]:
-        c = len(self.low)
-        return {"low": torch.tensor(self.low, dtype=dtype).view(1, c, 1, 1).expand(1, c, op.in_hw, op.in_hw).contiguous(),
-                "high": torch.tensor(self.high, dtype=dtype).view(1, c, 1, 1).expand(1, c, op.in_hw, op.in_hw).contiguous()}
+        c = len(self.low)       # per-channel bounds, (1,C,1,1); padded positions stay 0
+        return {"low": torch.tensor(self.low, dtype=dtype).view(1, c, 1, 1),
+                "high": torch.tensor(self.high, dtype=dtype).view(1, c, 1, 1)}
 
     def stabilise(self, z: torch.Tensor) -> torch.Tensor:
         return z + self.eps          # z ≥ 0 by construction
@@ -242,18 +243,47 @@ class Epsilon(Rule):
 
 
 class Step(nn.Module):
-    """One operator under one rule. ``record`` (tests only, never exported) collects the
-    relevance entering/leaving and the share absorbed by the bias and the stabiliser."""
+    """One operator under one rule, prepared once at build time:
+
+    * modified weights (w⁺, w⁻) are computed here and stored as buffers, so the exported graph
+      holds them as initializers (TensorRT's parser wants Conv/ConvTranspose weights to be
+      initializers) and does no weight arithmetic per inference; an unmodified weight is the
+      operator's own tensor (one initializer);
+    * the forward contribution of a term whose input is a rule constant (zB's l and h) does not
+      depend on the image: it is folded into one constant ``z_const`` here.
+
+    ``record`` (tests only, never exported) collects the relevance entering/leaving and the
+    share absorbed by the bias and the stabiliser."""
 
     def __init__(self, op: nn.Module, rule: Rule, dtype: torch.dtype = torch.float32, name: str = ""):
         super().__init__()
         self.op, self.rule, self.name = op, rule, name
         self.term_sources = [src for src, _, _ in rule.terms]
-        self.term_mods = [mod for _, mod, _ in rule.terms]
         self.term_signs = [sign for _, _, sign in rule.terms]
-        for k, v in rule.constants(op, dtype).items():
+        self.term_weights: List[str] = []
+        for i, (_, mod, _) in enumerate(rule.terms):
+            if mod is identity or op.weight is None:
+                self.term_weights.append("")
+            else:
+                self.register_buffer(f"w{i}", mod(op.weight).contiguous())
+                self.term_weights.append(f"w{i}")
+        consts = rule.constants(op, dtype)
+        for k, v in consts.items():
             self.register_buffer("const_" + k, v)
+        z_const = None
+        with torch.no_grad():
+            for i, (src, sign) in enumerate(zip(self.term_sources, self.term_signs)):
+                if src == "a":
+                    continue
+                c = consts[src]
+                t = op.forward(c.expand(1, c.shape[1], op.in_hw, op.in_hw), self.weight_of(i))
+                t = t if sign == 1.0 else -t
+                z_const = t if z_const is None else z_const + t
+        self.register_buffer("z_const", z_const)
         self.record: Optional[List[Dict]] = None
+
+    def weight_of(self, i: int) -> Optional[torch.Tensor]:
+        return getattr(self, self.term_weights[i]) if self.term_weights[i] else self.op.weight
 
     def forward(self, a: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
         return propagate(self, a, r)
@@ -262,11 +292,11 @@ class Step(nn.Module):
 def propagate(step: Step, a: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
     """THE backward routine: every rule and every operator goes through here."""
     op, rule = step.op, step.rule
-    inputs = [a if src == "a" else getattr(step, "const_" + src) for src in step.term_sources]
-    weights = [mod(op.weight) for mod in step.term_mods]
-    z = None
-    for x, w, sign in zip(inputs, weights, step.term_signs):
-        t = op.forward(x, w)
+    z = step.z_const
+    for i, (src, sign) in enumerate(zip(step.term_sources, step.term_signs)):
+        if src != "a":
+            continue                                   # already in z_const
+        t = op.forward(a, step.weight_of(i))
         t = t if sign == 1.0 else -t
         z = t if z is None else z + t
     bias = op.bias_view() if rule.use_bias else None
@@ -275,8 +305,9 @@ def propagate(step: Step, a: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
     den = rule.stabilise(z)
     s = r / den
     out = None
-    for x, w, sign in zip(inputs, weights, step.term_signs):
-        t = x * op.transpose(s, w)
+    for i, (src, sign) in enumerate(zip(step.term_sources, step.term_signs)):
+        x = a if src == "a" else getattr(step, "const_" + src)
+        t = x * op.transpose(s, step.weight_of(i))
         t = t if sign == 1.0 else -t
         out = t if out is None else out + t
     if step.record is not None:

@@ -23,6 +23,9 @@ import picocli.CommandLine.ScopeType;
                 ReplayCommand.class,
                 BenchCommand.class,
                 DemoCommand.class,
+                ListenCommand.class,
+                DeliverCommand.class,
+                EvaluateCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -1,0 +1,36 @@
+package org.crackcam.alerts;
+
+import java.util.Objects;
+
+/**
+ * What an alert says about where it came from, fixed for a run.
+ *
+ * @param deviceId       the vehicle/device id (also the MQTT topic level); {@code [A-Za-z0-9._-]+}
+ * @param sourceKind     {@code camera} or {@code file}
+ * @param modelName      the model bundle's name (manifest {@code name})
+ * @param manifestSha256 sha256 (hex) of the bundle's {@code manifest.json}
+ */
+public record AlertContext(String deviceId, String sourceKind, String modelName, String manifestSha256) {
+
+    public AlertContext {
+        Objects.requireNonNull(deviceId, "deviceId");
+        Objects.requireNonNull(modelName, "modelName");
+        Objects.requireNonNull(manifestSha256, "manifestSha256");
+        if (!isValidDeviceId(deviceId)) {
+            throw new IllegalArgumentException("device id '" + deviceId
+                    + "' is not valid: use 1..64 characters from A-Z a-z 0-9 . _ -");
+        }
+        if (!sourceKind.equals("camera") && !sourceKind.equals("file")) {
+            throw new IllegalArgumentException("source kind must be camera or file, got '" + sourceKind + "'");
+        }
+        if (!manifestSha256.matches("[0-9a-f]{64}")) {
+            throw new IllegalArgumentException("manifest sha256 must be 64 lower-case hex digits, got '"
+                    + manifestSha256 + "'");
+        }
+    }
+
+    /** True for ids usable as one MQTT topic level and a file name. */
+    public static boolean isValidDeviceId(String id) {
+        return id != null && id.matches("[A-Za-z0-9._-]{1,64}") && !id.equals(".") && !id.equals("..");
+    }
+}

@@ -1,0 +1,373 @@
+package org.crackcam.alerts;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+import org.crackcam.pipeline.DetectionListener;
+import org.crackcam.pipeline.FrameResult;
+import org.crackcam.pipeline.Position;
+import org.crackcam.pipeline.TileResult;
+import org.tinylog.Logger;
+
+/**
+ * Merges the detections of one crack across frames into one {@link CrackEvent}.
+ *
+ * <p>Per frame, the flagged tiles are grouped into regions (tiles that overlap or touch); a
+ * region's box is the bounding box of the crack mask inside its tiles. A region joins the open
+ * track whose predicted box it overlaps best (see {@link TrackerConfig}): the track's last box
+ * extended downwards for the car's forward motion, within {@code maxGapFrames}, and, when
+ * positions are known, within {@code maxDistanceMetres} of where the track began. Unmatched
+ * regions start new tracks. A track closes when it was not matched for more than
+ * {@code maxGapFrames} frames, when it is older than {@code maxAgeSeconds}, or at the end of the
+ * source; its event goes to the sink.
+ *
+ * <p>Threading: called on the pipeline's thread only; the sink is called on that thread too.
+ * The best frame's mask crop and overlay are copied (and the overlay rendered) only when a
+ * frame improves the track's best probability.
+ */
+public final class CrackTracker implements DetectionListener {
+
+    private final TrackerConfig config;
+    private final Consumer<CrackEvent> sink;
+    private final List<Track> open = new ArrayList<>();
+    private String sourceId;
+    private long eventsEmitted;
+    private long framesSeen;
+
+    public CrackTracker(TrackerConfig config, Consumer<CrackEvent> sink) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.sink = Objects.requireNonNull(sink, "sink");
+    }
+
+    @Override
+    public void onFrame(FrameResult frame) {
+        framesSeen++;
+        if (sourceId != null && !sourceId.equals(frame.sourceId())) {
+            closeAll(CrackEvent.Reason.END);
+        }
+        sourceId = frame.sourceId();
+        // Close tracks that left the view or are too old, before this frame could extend them.
+        for (Iterator<Track> it = open.iterator(); it.hasNext(); ) {
+            Track t = it.next();
+            CrackEvent.Reason reason = null;
+            if (frame.frameIndex() - t.lastFrame > config.maxGapFrames()) {
+                reason = CrackEvent.Reason.LEFT_VIEW;
+            } else if ((frame.timestampMicros() - t.firstTimestampMicros) / 1e6 >= config.maxAgeSeconds()) {
+                reason = CrackEvent.Reason.MAX_AGE;
+            }
+            if (reason != null) {
+                it.remove();
+                emit(t, reason);
+            }
+        }
+        List<Region> regions = frame.hasCrack() ? regions(frame) : new ArrayList<>();
+        regions.sort(Comparator.comparingDouble((Region r) -> r.probability).reversed());
+        List<Track> matched = new ArrayList<>();
+        for (Region region : regions) {
+            Track best = null;
+            double bestScore = 0;
+            for (Track t : open) {
+                if (matched.contains(t) || frame.frameIndex() - t.lastFrame > config.maxGapFrames()) {
+                    continue;
+                }
+                double score = score(t, region, frame);
+                if (score >= config.minOverlap() && score > bestScore && closeEnough(t, frame)) {
+                    best = t;
+                    bestScore = score;
+                }
+            }
+            if (best == null) {
+                best = new Track(frame);
+                open.add(best);
+            }
+            best.add(region, frame);
+            matched.add(best);
+        }
+    }
+
+    @Override
+    public void onEnd() {
+        closeAll(CrackEvent.Reason.END);
+    }
+
+    /** Flushes the open events (as {@link #onEnd()}). Safe to call twice. */
+    @Override
+    public void close() {
+        closeAll(CrackEvent.Reason.END);
+    }
+
+    /** Number of events handed to the sink so far. */
+    public long eventsEmitted() {
+        return eventsEmitted;
+    }
+
+    /** Number of tracks currently open. */
+    public int openTracks() {
+        return open.size();
+    }
+
+    private void closeAll(CrackEvent.Reason reason) {
+        List<Track> all = new ArrayList<>(open);
+        open.clear();
+        for (Track t : all) {
+            emit(t, reason);
+        }
+    }
+
+    private void emit(Track t, CrackEvent.Reason reason) {
+        eventsEmitted++;
+        Logger.debug("crack event {}: frames {}..{} ({} merged), p={}, closed: {}",
+                t.sourceId, t.firstFrame, t.lastFrame, t.frames, t.bestP, reason);
+        sink.accept(new CrackEvent(t.sourceId, t.firstFrame, t.lastFrame, t.frames, t.bestFrame,
+                t.bestTimestampMicros, t.bestWallMicros, t.firstWallMicros, t.bestPosition, t.bestP,
+                t.bestTiles, t.bestBox, t.frameWidth, t.frameHeight, t.bestMask, t.bestOverlay, reason));
+    }
+
+    /** How well a region fits the track's predicted box; 0 = not at all. */
+    private double score(Track t, Region r, FrameResult f) {
+        long elapsed = Math.max(1, f.frameIndex() - t.lastFrame);
+        int dy = (int) Math.min(f.height(), Math.round(config.verticalTolerance() * f.height() * elapsed));
+        int dx = (int) Math.round(config.horizontalTolerance() * f.width());
+        Box predicted = t.lastBox.grow(dx, dy / 2, dx, dy);
+        double inside = r.box.area() == 0 ? 0 : (double) predicted.intersection(r.box) / r.box.area();
+        return Math.max(inside, t.lastBox.iou(r.box));
+    }
+
+    private boolean closeEnough(Track t, FrameResult f) {
+        if (t.firstPosition.isEmpty() || f.position().isEmpty()) {
+            return true;
+        }
+        return metresBetween(t.firstPosition.get(), f.position().get()) < config.maxDistanceMetres();
+    }
+
+    /** Great-circle distance (haversine, mean Earth radius) in metres. */
+    static double metresBetween(Position a, Position b) {
+        double p1 = Math.toRadians(a.latitude());
+        double p2 = Math.toRadians(b.latitude());
+        double dp = p2 - p1;
+        double dl = Math.toRadians(b.longitude() - a.longitude());
+        double h = Math.sin(dp / 2) * Math.sin(dp / 2)
+                + Math.cos(p1) * Math.cos(p2) * Math.sin(dl / 2) * Math.sin(dl / 2);
+        return 2 * 6_371_008.8 * Math.asin(Math.min(1, Math.sqrt(h)));
+    }
+
+    /** Groups the frame's flagged tiles into regions of touching tiles. */
+    static List<Region> regions(FrameResult f) {
+        List<TileResult> flagged = new ArrayList<>();
+        for (TileResult t : f.tiles()) {
+            if (t.flagged()) {
+                flagged.add(t);
+            }
+        }
+        int n = flagged.size();
+        int[] parent = new int[n];
+        for (int i = 0; i < n; i++) {
+            parent[i] = i;
+        }
+        for (int i = 0; i < n; i++) {
+            Box a = tileBox(flagged.get(i));
+            for (int j = i + 1; j < n; j++) {
+                if (a.touches(tileBox(flagged.get(j)))) {
+                    parent[find(parent, i)] = find(parent, j);
+                }
+            }
+        }
+        List<Region> out = new ArrayList<>();
+        for (int root = 0; root < n; root++) {
+            if (find(parent, root) != root) {
+                continue;
+            }
+            List<TileResult> members = new ArrayList<>();
+            Box union = null;
+            float p = 0;
+            for (int i = 0; i < n; i++) {
+                if (find(parent, i) == root) {
+                    TileResult t = flagged.get(i);
+                    members.add(t);
+                    union = union == null ? tileBox(t) : union.union(tileBox(t));
+                    p = Math.max(p, t.probability());
+                }
+            }
+            Box clipped = clip(union, f.width(), f.height());
+            Box maskBox = maskBox(f, clipped);
+            out.add(new Region(List.copyOf(members), maskBox == null ? clipped : maskBox, p));
+        }
+        return out;
+    }
+
+    private static int find(int[] parent, int i) {
+        while (parent[i] != i) {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        return i;
+    }
+
+    private static Box tileBox(TileResult t) {
+        return new Box(t.x(), t.y(), t.size(), t.size());
+    }
+
+    private static Box clip(Box b, int w, int h) {
+        int x0 = Math.max(0, b.x());
+        int y0 = Math.max(0, b.y());
+        int x1 = Math.min(w, b.right());
+        int y1 = Math.min(h, b.bottom());
+        return new Box(x0, y0, Math.max(0, x1 - x0), Math.max(0, y1 - y0));
+    }
+
+    /** Bounding box of the mask pixels inside {@code within}, or null when there are none. */
+    private static Box maskBox(FrameResult f, Box within) {
+        byte[] m = f.crackMask();
+        if (m == null) {
+            return null;
+        }
+        int minX = Integer.MAX_VALUE, minY = Integer.MAX_VALUE, maxX = -1, maxY = -1;
+        for (int y = within.y(); y < within.bottom(); y++) {
+            int row = y * f.width();
+            for (int x = within.x(); x < within.right(); x++) {
+                if (m[row + x] != 0) {
+                    minX = Math.min(minX, x);
+                    maxX = Math.max(maxX, x);
+                    minY = Math.min(minY, y);
+                    maxY = y;
+                }
+            }
+        }
+        return maxX < 0 ? null : new Box(minX, minY, maxX - minX + 1, maxY - minY + 1);
+    }
+
+    /** Flagged tiles of one frame that touch each other, with the crack box inside them. */
+    record Region(List<TileResult> tiles, Box box, float probability) {
+    }
+
+    /** One crack being followed. Mutable; owned by the tracker. */
+    private final class Track {
+        final String sourceId;
+        final long firstFrame;
+        final long firstTimestampMicros;
+        final long firstWallMicros;
+        final Optional<Position> firstPosition;
+        final int frameWidth;
+        final int frameHeight;
+        long lastFrame;
+        Box lastBox;
+        int frames;
+        float bestP = -1;
+        long bestFrame;
+        long bestTimestampMicros;
+        long bestWallMicros;
+        Optional<Position> bestPosition = Optional.empty();
+        List<TileResult> bestTiles = List.of();
+        Box bestBox;
+        byte[] bestMask;
+        BufferedImage bestOverlay;
+
+        Track(FrameResult f) {
+            sourceId = f.sourceId();
+            firstFrame = f.frameIndex();
+            firstTimestampMicros = f.timestampMicros();
+            firstWallMicros = f.wallTimeMicros();
+            firstPosition = f.position();
+            frameWidth = f.width();
+            frameHeight = f.height();
+        }
+
+        void add(Region r, FrameResult f) {
+            frames++;
+            lastFrame = f.frameIndex();
+            lastBox = r.box;
+            if (r.probability > bestP) {
+                bestP = r.probability;
+                bestFrame = f.frameIndex();
+                bestTimestampMicros = f.timestampMicros();
+                bestWallMicros = f.wallTimeMicros();
+                bestPosition = f.position();
+                bestTiles = r.tiles;
+                bestBox = r.box;
+                bestMask = cropMask(f, r.box);
+                bestOverlay = renderOverlay(f, r.box, config.overlayMaxWidth());
+            }
+        }
+    }
+
+    /** Copies the bbox crop of the frame's mask (0/1 bytes); all zero when the frame has no mask. */
+    static byte[] cropMask(FrameResult f, Box b) {
+        byte[] out = new byte[b.width() * b.height()];
+        byte[] m = f.crackMask();
+        if (m == null) {
+            return out;
+        }
+        for (int y = 0; y < b.height(); y++) {
+            int src = (b.y() + y) * f.width() + b.x();
+            for (int x = 0; x < b.width(); x++) {
+                out[y * b.width() + x] = m[src + x] != 0 ? (byte) 1 : 0;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The frame scaled down to at most {@code maxWidth} pixels wide (box filter), crack pixels
+     * tinted red in proportion to their share of each output pixel, the crack box outlined.
+     */
+    static BufferedImage renderOverlay(FrameResult f, Box box, int maxWidth) {
+        int w = f.width();
+        int h = f.height();
+        int ow = Math.min(maxWidth, w);
+        int oh = Math.max(1, (int) Math.round((double) h * ow / w));
+        BufferedImage img = new BufferedImage(ow, oh, BufferedImage.TYPE_3BYTE_BGR);
+        byte[] dst = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
+        byte[] bgr = f.frameBgr();
+        byte[] mask = f.crackMask();
+        for (int oy = 0; oy < oh; oy++) {
+            int y0 = (int) ((long) oy * h / oh);
+            int y1 = Math.max(y0 + 1, (int) ((long) (oy + 1) * h / oh));
+            for (int ox = 0; ox < ow; ox++) {
+                int x0 = (int) ((long) ox * w / ow);
+                int x1 = Math.max(x0 + 1, (int) ((long) (ox + 1) * w / ow));
+                long sb = 0, sg = 0, sr = 0, sm = 0;
+                for (int y = y0; y < y1; y++) {
+                    int row = y * w;
+                    for (int x = x0; x < x1; x++) {
+                        int p = row + x;
+                        if (bgr != null) {
+                            sb += bgr[3 * p] & 0xff;
+                            sg += bgr[3 * p + 1] & 0xff;
+                            sr += bgr[3 * p + 2] & 0xff;
+                        }
+                        if (mask != null && mask[p] != 0) {
+                            sm++;
+                        }
+                    }
+                }
+                int n = (y1 - y0) * (x1 - x0);
+                double a = Math.min(1.0, 3.0 * sm / n) * 0.75;
+                int d = 3 * (oy * ow + ox);
+                dst[d] = (byte) Math.round((sb / (double) n) * (1 - a));
+                dst[d + 1] = (byte) Math.round((sg / (double) n) * (1 - a));
+                dst[d + 2] = (byte) Math.round((sr / (double) n) * (1 - a) + 255 * a);
+            }
+        }
+        Graphics2D g = img.createGraphics();
+        try {
+            g.setColor(Color.YELLOW);
+            g.setStroke(new BasicStroke(1f));
+            double s = (double) ow / w;
+            g.drawRect((int) Math.floor(box.x() * s), (int) Math.floor(box.y() * s),
+                    Math.max(1, (int) Math.ceil(box.width() * s)), Math.max(1, (int) Math.ceil(box.height() * s)));
+        } finally {
+            g.dispose();
+        }
+        return img;
+    }
+}
