@@ -110,7 +110,16 @@ public final class Replay {
             listeners.add(jsonl);
             listeners.addAll(extraListeners);
             Pipeline pipeline = new Pipeline(source, detector, listeners, observer, o.realtime());
-            Thread hook = new Thread(pipeline::stop, "replay-stop");
+            // Ctrl-C / SIGTERM: stop after the current frame and let the summary be written (≤ 5 s).
+            java.util.concurrent.CountDownLatch written = new java.util.concurrent.CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                pipeline.stop();
+                try {
+                    written.await(5, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "replay-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             try {
                 s = pipeline.run();
@@ -119,11 +128,6 @@ public final class Replay {
             } finally {
                 if (bar != null) {
                     bar.finish();
-                }
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException ignored) {
-                    // already shutting down
                 }
             }
             Map<String, Object> summary = new LinkedHashMap<>();
@@ -159,6 +163,14 @@ public final class Replay {
                 JSON.writeValue(o.out().resolve("summary.json").toFile(), summary);
             } catch (IOException e) {
                 throw new CrackcamException(CrackcamException.Kind.INTERNAL, "cannot write summary.json", e);
+            } finally {
+                jsonl.onEnd();
+                written.countDown();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException ignored) {
+                    // already shutting down: the hook is waiting on `written`
+                }
             }
             Logger.info("{}: {} frames, {} flagged, {} fps -> {}", source.id(), counts[0], counts[1],
                     s != null ? String.format(Locale.ROOT, "%.1f", s.framesPerSecond()) : "?", o.out());
