@@ -22,7 +22,7 @@ N_TRAIN = 24
 def ds(tmp_path_factory):
     root = tmp_path_factory.mktemp("synth") / "ds"
     rc = S.main(["--out", str(root), "--seed", "5", "--train", str(N_TRAIN), "--val", "2",
-                 "--test", "2", "--workers", "1"])
+                 "--test", "0", "--workers", "1"])
     assert rc == 0
     return root
 
@@ -59,10 +59,11 @@ def test_description_says_synthetic(ds):
 
 def test_classes_balanced(ds):
     d = read_description(ds)
-    for split, n in (("train", N_TRAIN), ("val", 2), ("test", 2)):
+    for split, n in (("train", N_TRAIN), ("val", 2), ("test", 0)):
         c = d["counts"][split]
         assert c["crack"] + c["no_crack"] == n
         assert abs(c["crack"] - c["no_crack"]) <= 1
+    assert d["counts"]["test"] == {"crack": 0, "no_crack": 0}
 
 
 def test_labels_follow_masks(ds):
