@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import org.crackcam.bundle.ModelBundle;
 import org.crackcam.capture.FileFrameSource;
 import org.crackcam.capture.FrameSelector;
+import org.crackcam.capture.PrefetchingFrameSource;
 import org.crackcam.explain.OverlayRenderer;
 import org.crackcam.inference.Detector;
 import org.crackcam.inference.LatencyRecorder;
@@ -75,10 +76,11 @@ public final class Replay {
         CrackcamException failure = null;
         Pipeline.Summary s = null;
         long t0 = System.nanoTime();
-        try (FileFrameSource source = FileFrameSource.open(o.video(), o.selector());
+        try (FileFrameSource file = FileFrameSource.open(o.video(), o.selector());
+             PrefetchingFrameSource source = new PrefetchingFrameSource(file, 2);
              Detector detector = new Detector(bundle, tiling);
              JsonlDetectionWriter jsonl = new JsonlDetectionWriter(o.out().resolve("detections.jsonl"), o.allFrames())) {
-            detector.gridFor(source.width(), source.height()); // ROI errors before any output
+            detector.gridFor(file.width(), file.height()); // ROI errors before any output
             ProgressBar bar = o.progress() ? new ProgressBar(err, source.durationMicros()) : null;
             long[] counts = new long[2];
             Pipeline.FrameObserver observer = (r, t, decodeNanos) -> {
@@ -135,8 +137,8 @@ public final class Replay {
             summary.put("bundle", bundle.manifest().name());
             summary.put("bundle_dir", bundle.directory().toString());
             summary.put("execution_provider", bundle.provider().toString());
-            summary.put("width", source.width());
-            summary.put("height", source.height());
+            summary.put("width", file.width());
+            summary.put("height", file.height());
             summary.put("source_fps", source.frameRate());
             summary.put("duration_s", source.durationMicros() / 1e6);
             summary.put("tiles_per_frame", detector.grid().size());
