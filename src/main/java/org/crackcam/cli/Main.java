@@ -74,6 +74,13 @@ public final class Main implements Runnable {
             errWriter.flush();
             return code;
         });
+        cl.setParameterExceptionHandler((ex, a) -> {
+            // one line: the problem and where to look, not the whole usage text
+            String cmd = ex.getCommandLine().getCommandSpec().qualifiedName();
+            errWriter.println("crackcam: " + ex.getMessage() + " (see '" + cmd + " --help')");
+            errWriter.flush();
+            return ExitCodes.USAGE;
+        });
         int code = cl.execute(args);
         outWriter.flush();
         errWriter.flush();
