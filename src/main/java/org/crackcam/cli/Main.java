@@ -19,8 +19,13 @@ import picocli.CommandLine.ScopeType;
         description = "Road-crack detection with ABN + LRP-BN explanations from vehicle cameras.",
         subcommands = {
                 InfoCommand.class,
+                ExplainCommand.class,
+                ReplayCommand.class,
+                BenchCommand.class,
+                DemoCommand.class,
                 ListenCommand.class,
                 DeliverCommand.class,
+                EvaluateCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -1,0 +1,203 @@
+package org.crackcam.capture;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.Frame;
+import org.bytedeco.javacv.FrameGrabber;
+import org.crackcam.pipeline.CrackcamException;
+import org.tinylog.Logger;
+
+/**
+ * Frames from a video file (MP4/MKV, H.264/H.265, anything FFmpeg decodes) through JavaCV's
+ * {@link FFmpegFrameGrabber}, converted to BGR24 and copied into the caller's reused
+ * {@link VideoFrame}.
+ *
+ * <p>A file that ends before its container's stated duration (a truncated recording), or a
+ * decode error, ends the stream with a {@link CrackcamException} of kind INPUT; the frames
+ * delivered before it stay valid.
+ */
+public final class FileFrameSource implements FrameSource {
+
+    static {
+        // FFmpeg's own console messages would break the one-line error rule.
+        avutil.av_log_set_level(avutil.AV_LOG_QUIET);
+    }
+
+    private final Path path;
+    private final FFmpegFrameGrabber grabber;
+    private final FrameSelector.State selector;
+    private final long durationMicros;
+    private final double frameRate;
+    private long decoded;
+    private long lastTimestamp = -1;
+    private boolean closed;
+
+    private FileFrameSource(Path path, FFmpegFrameGrabber grabber, FrameSelector selector) {
+        this.path = path;
+        this.grabber = grabber;
+        this.selector = selector.newState();
+        this.durationMicros = duration(grabber);
+        this.frameRate = grabber.getFrameRate();
+    }
+
+    /** Container duration, else the video stream's (the MP4 demuxer may report only the latter). */
+    private static long duration(FFmpegFrameGrabber g) {
+        long d = g.getLengthInTime();
+        if (d > 0) {
+            return d;
+        }
+        var st = g.getFormatContext().streams(g.getVideoStream());
+        if (st != null && st.duration() > 0 && st.time_base().den() > 0) {
+            return st.duration() * 1_000_000L * st.time_base().num() / st.time_base().den();
+        }
+        return -1;
+    }
+
+    /** Opens a video file; throws INPUT naming the problem for a missing or unreadable file. */
+    public static FileFrameSource open(Path path, FrameSelector selector) {
+        if (!Files.exists(path)) {
+            throw new CrackcamException(CrackcamException.Kind.INPUT, "video " + path + ": file not found");
+        }
+        if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+            throw new CrackcamException(CrackcamException.Kind.INPUT, "video " + path + ": not a readable file");
+        }
+        FFmpegFrameGrabber g = new FFmpegFrameGrabber(path.toFile());
+        g.setPixelFormat(avutil.AV_PIX_FMT_BGR24);
+        try {
+            g.start(false); // no audio needed
+        } catch (FrameGrabber.Exception | RuntimeException e) {
+            closeQuietly(g);
+            throw new CrackcamException(CrackcamException.Kind.INPUT, "video " + path
+                    + ": not a readable video (not a video file, or truncated/corrupt): " + firstLine(e.getMessage()), e);
+        }
+        if (g.getImageWidth() <= 0 || g.getImageHeight() <= 0 || g.getVideoStream() < 0) {
+            closeQuietly(g);
+            throw new CrackcamException(CrackcamException.Kind.INPUT, "video " + path + ": has no video stream");
+        }
+        Logger.debug("opened {}: {}x{} {} fps, {} s, codec {}", path, g.getImageWidth(), g.getImageHeight(),
+                g.getFrameRate(), g.getLengthInTime() / 1e6, g.getVideoCodecName());
+        return new FileFrameSource(path, g, selector);
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "decode failed";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    @Override
+    public String id() {
+        return path.getFileName().toString();
+    }
+
+    @Override
+    public double frameRate() {
+        return frameRate;
+    }
+
+    @Override
+    public long durationMicros() {
+        return durationMicros;
+    }
+
+    /** Frame width in pixels. */
+    public int width() {
+        return grabber.getImageWidth();
+    }
+
+    /** Frame height in pixels. */
+    public int height() {
+        return grabber.getImageHeight();
+    }
+
+    @Override
+    public boolean next(VideoFrame frame) {
+        if (closed) {
+            throw new IllegalStateException("frame source " + path + " is closed");
+        }
+        while (true) {
+            Frame f;
+            try {
+                f = grabber.grabImage();
+            } catch (FrameGrabber.Exception | RuntimeException e) {
+                throw new CrackcamException(CrackcamException.Kind.INPUT, "video " + path + ": decode error after frame "
+                        + decoded + " (" + formatSeconds(lastTimestamp) + "): " + firstLine(e.getMessage()), e);
+            }
+            if (f == null || f.image == null) {
+                checkComplete();
+                return false;
+            }
+            long index = decoded++;
+            long ts = f.timestamp;
+            lastTimestamp = ts;
+            if (!selector.keep(index, ts)) {
+                continue;
+            }
+            copy(f, frame);
+            frame.index = index;
+            frame.timestampMicros = ts;
+            return true;
+        }
+    }
+
+    /** A stream that stops well short of its stated duration was truncated. */
+    private void checkComplete() {
+        if (durationMicros <= 0 || decoded == 0 && durationMicros <= 0) {
+            return;
+        }
+        double fr = frameRate > 0 ? frameRate : 25;
+        long slack = (long) (3 * 1e6 / fr);
+        if (decoded == 0 || lastTimestamp + slack < durationMicros) {
+            throw new CrackcamException(CrackcamException.Kind.INPUT, "video " + path + ": truncated or corrupt: "
+                    + "decoding stopped at " + formatSeconds(lastTimestamp) + " of " + formatSeconds(durationMicros)
+                    + " after " + decoded + " frames");
+        }
+    }
+
+    private static String formatSeconds(long micros) {
+        return micros < 0 ? "the start" : String.format("%.2f s", micros / 1e6);
+    }
+
+    private static void copy(Frame f, VideoFrame out) {
+        int w = f.imageWidth;
+        int h = f.imageHeight;
+        if (f.imageChannels != 3 || f.imageDepth != Frame.DEPTH_UBYTE) {
+            throw new CrackcamException(CrackcamException.Kind.INPUT, "unexpected decoded frame format: "
+                    + f.imageChannels + " channels, depth " + f.imageDepth);
+        }
+        out.ensureSize(w, h);
+        ByteBuffer src = (ByteBuffer) f.image[0];
+        int stride = f.imageStride;
+        int row = w * 3;
+        if (stride == row) {
+            src.get(0, out.bgr, 0, row * h);
+        } else {
+            for (int y = 0; y < h; y++) {
+                src.get(y * stride, out.bgr, y * row, row);
+            }
+        }
+    }
+
+    private static void closeQuietly(FFmpegFrameGrabber g) {
+        try {
+            g.close();
+        } catch (Exception e) {
+            Logger.debug(e, "closing grabber");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closeQuietly(grabber);
+    }
+}

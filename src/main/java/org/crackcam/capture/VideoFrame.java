@@ -1,0 +1,29 @@
+package org.crackcam.capture;
+
+/**
+ * A reusable frame buffer: a {@link FrameSource} fills it in place, so the steady state
+ * allocates nothing. {@link #bgr} is row-major BGR, 3 bytes per pixel, no padding; its array is
+ * replaced only when the frame size grows.
+ *
+ * <p>Not thread-safe: owned by the pipeline thread.
+ */
+public final class VideoFrame {
+    /** Frame pixels, {@code width * height * 3} bytes used (the array may be larger). */
+    public byte[] bgr = new byte[0];
+    public int width;
+    public int height;
+    /** Index of the frame in its source (0-based, counting every decoded frame). */
+    public long index;
+    /** Presentation time in the source, microseconds. */
+    public long timestampMicros;
+
+    /** Makes room for a {@code w × h} frame. */
+    public void ensureSize(int w, int h) {
+        int n = w * h * 3;
+        if (bgr.length < n) {
+            bgr = new byte[n];
+        }
+        width = w;
+        height = h;
+    }
+}

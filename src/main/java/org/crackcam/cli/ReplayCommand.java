@@ -1,0 +1,91 @@
+package org.crackcam.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import org.crackcam.bundle.ModelBundle;
+import org.crackcam.capture.FrameSelector;
+import org.crackcam.pipeline.CrackcamException;
+import org.crackcam.report.Replay;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code crackcam replay VIDEO}: detections as JSON Lines, overlays of flagged frames, a summary. */
+@Command(name = "replay", mixinStandardHelpOptions = true,
+        description = {"Run a video file through the detector.",
+                "Writes DIR/detections.jsonl, DIR/overlays/frame_NNNNNN.jpg (flagged frames) and DIR/summary.json."})
+final class ReplayCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "VIDEO", description = "video file (MP4/MKV, H.264/H.265)")
+    Path video;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "output directory (default out/replay/<video name>)")
+    Path out;
+
+    @Option(names = "--every", paramLabel = "K", defaultValue = "1", description = "process every K-th frame")
+    int every;
+
+    @Option(names = "--fps", paramLabel = "R", defaultValue = "0", description = "process at most R frames per second of video")
+    double fps;
+
+    @Option(names = "--realtime", description = "pace frames like a live camera")
+    boolean realtime;
+
+    @Option(names = "--max-overlays", paramLabel = "N", defaultValue = "200", description = "overlays written at most")
+    int maxOverlays;
+
+    @Option(names = "--all-frames", description = "write every processed frame to detections.jsonl, not only flagged ones")
+    boolean allFrames;
+
+    @Option(names = "--label", paramLabel = "TEXT", description = "text drawn on overlays (e.g. SYNTHETIC DATA)")
+    String label;
+
+    @Option(names = "--progress", negatable = true,
+            description = "progress bar on stderr (default: on when run from a terminal)")
+    Boolean progress;
+
+    @Mixin
+    BundleOptions bundleOptions;
+
+    @Mixin
+    TilingOptions tilingOptions;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        FrameSelector selector;
+        try {
+            selector = new FrameSelector(every, fps);
+        } catch (IllegalArgumentException e) {
+            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, e.getMessage(), e);
+        }
+        var tiling = tilingOptions.config();
+        Path dir = out != null ? out : Path.of("out", "replay", stem(video));
+        try (ModelBundle bundle = bundleOptions.open()) {
+            Replay.Result r = Replay.run(bundle, tiling,
+                    new Replay.Options(video, dir, selector, realtime, maxOverlays, allFrames,
+                            progress != null ? progress : System.console() != null, label),
+                    System.err, List.of());
+            var s = r.summary();
+            spec.commandLine().getOut().printf("%s: %s frames, %s flagged -> %s%n", video,
+                    s.get("frames_processed"), s.get("frames_flagged"), dir.resolve("summary.json"));
+            if (r.failure() != null) {
+                throw r.failure();
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    static String stem(Path p) {
+        String n = p.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return dot > 0 ? n.substring(0, dot) : n;
+    }
+}

@@ -1,0 +1,207 @@
+package org.crackcam.explain;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+import org.bytedeco.opencv.global.opencv_core;
+import org.bytedeco.opencv.global.opencv_imgcodecs;
+import org.bytedeco.opencv.global.opencv_imgproc;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.MatVector;
+import org.bytedeco.opencv.opencv_core.Point;
+import org.bytedeco.opencv.opencv_core.Rect;
+import org.bytedeco.opencv.opencv_core.Scalar;
+import org.bytedeco.opencv.opencv_core.Size;
+import org.crackcam.pipeline.CrackcamException;
+import org.crackcam.pipeline.TileResult;
+
+/**
+ * Renders an overlay of one frame: the explanation heat map (JET colour map of the positive
+ * explanation, blended) on flagged tiles, the crack-mask outline (green), tile boxes (red when
+ * flagged, grey otherwise) with p(crack), and an optional label (e.g. "SYNTHETIC DATA").
+ * Written as JPEG or PNG by the file's extension.
+ */
+public final class OverlayRenderer {
+
+    private static final Scalar RED = new Scalar(40, 40, 230, 0);
+    private static final Scalar GREY = new Scalar(170, 170, 170, 0);
+    private static final Scalar GREEN = new Scalar(60, 230, 60, 0);
+    private static final Scalar WHITE = new Scalar(255, 255, 255, 0);
+    private static final Scalar BLACK = new Scalar(0, 0, 0, 0);
+
+    private OverlayRenderer() {
+    }
+
+    /**
+     * Renders and writes an overlay.
+     *
+     * @param explanations per tile of {@code tiles} (same order): the H×W explanation map of a
+     *                     flagged tile, or null
+     * @param crackMask    frame mask (0/1), or null
+     */
+    public static void write(Path file, byte[] bgr, int width, int height, List<TileResult> tiles,
+                             List<float[]> explanations, int mapHeight, int mapWidth, byte[] crackMask,
+                             String label) {
+        try (Mat img = render(bgr, width, height, tiles, explanations, mapHeight, mapWidth, crackMask, label)) {
+            writeImage(file, img);
+        }
+    }
+
+    /** Writes an image; the extension (.png, .jpg) picks the format. */
+    public static void writeImage(Path file, Mat img) {
+        try {
+            if (file.getParent() != null) {
+                Files.createDirectories(file.getParent());
+            }
+        } catch (java.io.IOException e) {
+            throw new CrackcamException(CrackcamException.Kind.INTERNAL, "cannot create " + file.getParent(), e);
+        }
+        if (!opencv_imgcodecs.imwrite(file.toString(), img)) {
+            throw new CrackcamException(CrackcamException.Kind.INTERNAL, "cannot write image " + file);
+        }
+    }
+
+    /** Renders an overlay into a new BGR Mat (the caller closes it). */
+    public static Mat render(byte[] bgr, int width, int height, List<TileResult> tiles, List<float[]> explanations,
+                             int mapHeight, int mapWidth, byte[] crackMask, String label) {
+        Mat img = new Mat(height, width, opencv_core.CV_8UC3);
+        img.data().put(bgr, 0, width * height * 3);
+        for (int i = 0; i < tiles.size(); i++) {
+            TileResult t = tiles.get(i);
+            float[] map = explanations == null ? null : explanations.get(i);
+            if (map != null) {
+                blendHeat(img, t, map, mapHeight, mapWidth);
+            }
+        }
+        if (crackMask != null) {
+            drawOutline(img, crackMask, width, height);
+        }
+        double scale = Math.max(0.4, Math.min(1.0, width / 1600.0 + 0.2));
+        for (TileResult t : tiles) {
+            try (Point p1 = new Point(t.x(), t.y()); Point p2 = new Point(t.x() + t.size() - 1, t.y() + t.size() - 1)) {
+                opencv_imgproc.rectangle(img, p1, p2, t.flagged() ? RED : GREY, t.flagged() ? 2 : 1,
+                        opencv_imgproc.LINE_8, 0);
+            }
+            String text = String.format(Locale.ROOT, "%.2f", t.probability());
+            try (Point org = new Point(t.x() + 4, t.y() + (int) (18 * scale) + 2)) {
+                opencv_imgproc.putText(img, text, org, opencv_imgproc.FONT_HERSHEY_SIMPLEX, scale * 0.6,
+                        BLACK, 3, opencv_imgproc.LINE_AA, false);
+                opencv_imgproc.putText(img, text, org, opencv_imgproc.FONT_HERSHEY_SIMPLEX, scale * 0.6,
+                        t.flagged() ? RED : WHITE, 1, opencv_imgproc.LINE_AA, false);
+            }
+        }
+        if (label != null && !label.isEmpty()) {
+            try (Point org = new Point(10, (int) (28 * scale) + 4)) {
+                opencv_imgproc.putText(img, label, org, opencv_imgproc.FONT_HERSHEY_SIMPLEX, scale,
+                        BLACK, 4, opencv_imgproc.LINE_AA, false);
+                opencv_imgproc.putText(img, label, org, opencv_imgproc.FONT_HERSHEY_SIMPLEX, scale,
+                        WHITE, 1, opencv_imgproc.LINE_AA, false);
+            }
+        }
+        return img;
+    }
+
+    private static void blendHeat(Mat img, TileResult t, float[] map, int mh, int mw) {
+        int n = mh * mw;
+        float max = 0f;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, map[i]);
+        }
+        byte[] gray = new byte[n];
+        if (max > 0f) {
+            for (int i = 0; i < n; i++) {
+                gray[i] = (byte) Math.round(Math.max(0f, map[i]) / max * 255f);
+            }
+        }
+        try (Mat g = new Mat(mh, mw, opencv_core.CV_8UC1); Mat color = new Mat(); Mat scaled = new Mat();
+             Size sz = new Size(t.size(), t.size()); Rect r = new Rect(t.x(), t.y(), t.size(), t.size());
+             Mat roi = new Mat(img, r)) {
+            g.data().put(gray);
+            opencv_imgproc.applyColorMap(g, color, opencv_imgproc.COLORMAP_JET);
+            opencv_imgproc.resize(color, scaled, sz, 0, 0, opencv_imgproc.INTER_LINEAR);
+            opencv_core.addWeighted(roi, 0.55, scaled, 0.45, 0.0, roi);
+        }
+    }
+
+    private static void drawOutline(Mat img, byte[] mask, int width, int height) {
+        try (Mat m = new Mat(height, width, opencv_core.CV_8UC1); MatVector contours = new MatVector();
+             Mat hierarchy = new Mat()) {
+            ByteBuffer bb = m.createBuffer();
+            bb.put(0, mask, 0, width * height);
+            opencv_imgproc.findContours(m, contours, hierarchy, opencv_imgproc.RETR_EXTERNAL,
+                    opencv_imgproc.CHAIN_APPROX_SIMPLE);
+            opencv_imgproc.drawContours(img, contours, -1, GREEN, 2, opencv_imgproc.LINE_8, null, Integer.MAX_VALUE, null);
+        }
+    }
+
+    /** Writes a 0/1 mask as a black/white PNG. */
+    public static void writeMask(Path file, byte[] mask, int width, int height) {
+        byte[] px = new byte[width * height];
+        for (int i = 0; i < px.length; i++) {
+            px[i] = mask[i] != 0 ? (byte) 255 : 0;
+        }
+        try (Mat m = new Mat(height, width, opencv_core.CV_8UC1)) {
+            m.data().put(px);
+            writeImage(file, m);
+        }
+    }
+
+    /**
+     * Overlay of a whole image explained as one tile: heat map and mask stretched to the image,
+     * the mask outline, p(crack) text. Returns the image-sized 0/1 mask (nearest-neighbour).
+     */
+    public static byte[] writeImageOverlay(Path file, Mat bgr, float[] explanation, float[] c1cMap, int mh, int mw,
+                                           float probability, boolean flagged, String label) {
+        int w = bgr.cols();
+        int h = bgr.rows();
+        byte[] mask = new byte[w * h];
+        for (int y = 0; y < h; y++) {
+            int v = (int) ((long) y * mh / h);
+            for (int x = 0; x < w; x++) {
+                int u = (int) ((long) x * mw / w);
+                mask[y * w + x] = c1cMap[v * mw + u] > 0f ? (byte) 1 : 0;
+            }
+        }
+        try (Mat img = bgr.clone()) {
+            float max = 0f;
+            for (float e : explanation) {
+                max = Math.max(max, e);
+            }
+            byte[] gray = new byte[mh * mw];
+            if (max > 0f) {
+                for (int i = 0; i < gray.length; i++) {
+                    gray[i] = (byte) Math.round(Math.max(0f, explanation[i]) / max * 255f);
+                }
+            }
+            try (Mat g = new Mat(mh, mw, opencv_core.CV_8UC1); Mat color = new Mat(); Mat scaled = new Mat();
+                 Size sz = new Size(w, h)) {
+                g.data().put(gray);
+                opencv_imgproc.applyColorMap(g, color, opencv_imgproc.COLORMAP_JET);
+                opencv_imgproc.resize(color, scaled, sz, 0, 0, opencv_imgproc.INTER_LINEAR);
+                opencv_core.addWeighted(img, 0.55, scaled, 0.45, 0.0, img);
+            }
+            drawOutline(img, mask, w, h);
+            String text = String.format(Locale.ROOT, "p(crack) %.2f%s", probability, flagged ? " FLAGGED" : "");
+            double scale = Math.max(0.35, Math.min(1.0, w / 600.0));
+            try (Point org = new Point(6, (int) (22 * scale) + 2)) {
+                opencv_imgproc.putText(img, text, org, opencv_imgproc.FONT_HERSHEY_SIMPLEX, scale * 0.6, BLACK, 3,
+                        opencv_imgproc.LINE_AA, false);
+                opencv_imgproc.putText(img, text, org, opencv_imgproc.FONT_HERSHEY_SIMPLEX, scale * 0.6,
+                        flagged ? RED : WHITE, 1, opencv_imgproc.LINE_AA, false);
+            }
+            if (label != null && !label.isEmpty()) {
+                try (Point org = new Point(6, h - 8)) {
+                    opencv_imgproc.putText(img, label, org, opencv_imgproc.FONT_HERSHEY_SIMPLEX, scale * 0.5, BLACK, 3,
+                            opencv_imgproc.LINE_AA, false);
+                    opencv_imgproc.putText(img, label, org, opencv_imgproc.FONT_HERSHEY_SIMPLEX, scale * 0.5, WHITE, 1,
+                            opencv_imgproc.LINE_AA, false);
+                }
+            }
+            writeImage(file, img);
+        }
+        return mask;
+    }
+}

@@ -1,0 +1,6 @@
+/**
+ * Explanations: C1C ({@link org.crackcam.explain.C1c}), tile masks into frame coordinates
+ * ({@link org.crackcam.explain.MaskMapper}), the mask encoding ({@link org.crackcam.explain.MaskRle})
+ * and overlays ({@link org.crackcam.explain.OverlayRenderer}).
+ */
+package org.crackcam.explain;

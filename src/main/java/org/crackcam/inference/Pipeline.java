@@ -1,0 +1,111 @@
+package org.crackcam.inference;
+
+import java.util.List;
+import java.util.Optional;
+
+import org.crackcam.capture.FrameSource;
+import org.crackcam.capture.VideoFrame;
+import org.crackcam.pipeline.CrackcamException;
+import org.crackcam.pipeline.DetectionListener;
+import org.crackcam.pipeline.FrameResult;
+import org.tinylog.Logger;
+
+/**
+ * The detection loop: a {@link FrameSource} through a {@link Detector} to
+ * {@link DetectionListener}s, on the calling thread. Listeners get every processed frame in
+ * order and {@code onEnd()} when the source ends, fails or the loop is stopped. A decode error
+ * ends the loop after {@code onEnd()} (so detections made before it are kept) and is rethrown.
+ */
+public final class Pipeline {
+
+    /** Called after the listeners for every frame (overlays, progress, benchmarks); same thread. */
+    @FunctionalInterface
+    public interface FrameObserver {
+        void onFrame(FrameResult result, StageTimes times, long decodeNanos);
+    }
+
+    /** Totals of one run. */
+    public record Summary(long framesProcessed, long lastFrameIndex, long flaggedFrames, long flaggedTiles,
+                          long tiles, double wallSeconds, boolean stopped) {
+        public double framesPerSecond() {
+            return wallSeconds > 0 ? framesProcessed / wallSeconds : 0;
+        }
+    }
+
+    private final FrameSource source;
+    private final Detector detector;
+    private final List<DetectionListener> listeners;
+    private final FrameObserver observer;
+    private final boolean realtime;
+    private volatile boolean stopRequested;
+
+    public Pipeline(FrameSource source, Detector detector, List<DetectionListener> listeners,
+                    FrameObserver observer, boolean realtime) {
+        this.source = source;
+        this.detector = detector;
+        this.listeners = List.copyOf(listeners);
+        this.observer = observer;
+        this.realtime = realtime;
+    }
+
+    /** Asks the loop to stop after the current frame (any thread). */
+    public void stop() {
+        stopRequested = true;
+    }
+
+    /** Runs to the end of the source (or {@link #stop()}). */
+    public Summary run() throws InterruptedException {
+        VideoFrame frame = new VideoFrame();
+        long processed = 0, flaggedFrames = 0, flaggedTiles = 0, tiles = 0, lastIndex = -1;
+        long start = System.nanoTime();
+        long firstTs = Long.MIN_VALUE;
+        try {
+            while (!stopRequested) {
+                long d0 = System.nanoTime();
+                if (!source.next(frame)) {
+                    break;
+                }
+                long decode = System.nanoTime() - d0;
+                if (realtime) {
+                    if (firstTs == Long.MIN_VALUE) {
+                        firstTs = frame.timestampMicros;
+                    }
+                    long dueNanos = start + (frame.timestampMicros - firstTs) * 1000;
+                    long wait = dueNanos - System.nanoTime();
+                    if (wait > 0) {
+                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                    }
+                }
+                FrameResult r = detector.process(frame, source.id(), System.currentTimeMillis() * 1000,
+                        Optional.empty());
+                StageTimes t = detector.times();
+                for (DetectionListener l : listeners) {
+                    l.onFrame(r);
+                }
+                if (observer != null) {
+                    observer.onFrame(r, t, decode);
+                }
+                processed++;
+                lastIndex = frame.index;
+                tiles += t.tiles;
+                flaggedTiles += t.flagged;
+                if (t.flagged > 0) {
+                    flaggedFrames++;
+                }
+            }
+        } catch (CrackcamException e) {
+            Logger.debug("source {} failed after {} frames: {}", source.id(), processed, e.getMessage());
+            endListeners();
+            throw e;
+        }
+        endListeners();
+        return new Summary(processed, lastIndex, flaggedFrames, flaggedTiles, tiles,
+                (System.nanoTime() - start) / 1e9, stopRequested);
+    }
+
+    private void endListeners() {
+        for (DetectionListener l : listeners) {
+            l.onEnd();
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package org.crackcam.inference;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.Map;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import org.crackcam.bundle.GraphSession;
+import org.crackcam.bundle.ModelBundle;
+import org.crackcam.pipeline.CrackcamException;
+
+/**
+ * The LRP-BN relevance graph ({@code lrp_bn}, target = the crack class) on a batch of selected
+ * tiles; output: the {@code explanation} map (relevance ⊙ α′) per tile, H×W. Keeps its own
+ * direct input buffers (reused). One thread at a time.
+ */
+public final class RelevanceStage {
+
+    private final GraphSession session;
+    private final int crackClass;
+    private final int perTile;
+    private final int mapSize;
+    private final long[] imageShape;
+    private final long[] targetShape = new long[1];
+    private FloatBuffer images;
+    private LongBuffer targets;
+    private int capacity;
+
+    public RelevanceStage(ModelBundle bundle) {
+        this(bundle, "lrp_bn");
+    }
+
+    /** A relevance stage over another graph with the lrp_bn signature (evaluation). */
+    public RelevanceStage(ModelBundle bundle, String graph) {
+        this.session = bundle.graph(graph);
+        var m = bundle.manifest();
+        this.crackClass = m.crackClass();
+        int h = m.input().height();
+        int w = m.input().width();
+        this.mapSize = h * w;
+        this.perTile = 3 * mapSize;
+        this.imageShape = new long[] {0, 3, h, w};
+        ensureCapacity(8);
+    }
+
+    private void ensureCapacity(int n) {
+        if (n <= capacity) {
+            return;
+        }
+        capacity = Math.max(n, capacity * 2);
+        images = ByteBuffer.allocateDirect(capacity * perTile * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        targets = ByteBuffer.allocateDirect(capacity * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
+        for (int i = 0; i < capacity; i++) {
+            targets.put(i, crackClass);
+        }
+    }
+
+    /**
+     * Runs the graph on tiles {@code slots[0..m)} of {@code packed} (slot layout of
+     * {@link org.crackcam.tiles.TilePacker}) and writes each explanation map (H·W floats) into
+     * {@code out[j]}.
+     */
+    public void run(FloatBuffer packed, int[] slots, int m, float[][] out) {
+        ensureCapacity(m);
+        images.clear();
+        for (int j = 0; j < m; j++) {
+            FloatBuffer src = packed.duplicate();
+            src.clear().position(slots[j] * perTile).limit((slots[j] + 1) * perTile);
+            images.position(j * perTile);
+            images.put(src);
+        }
+        images.clear().limit(m * perTile);
+        targets.clear().limit(m);
+        runPacked(m, out);
+    }
+
+    /** Runs on the first {@code m} tiles already in this stage's own buffer. */
+    private void runPacked(int m, float[][] out) {
+        imageShape[0] = m;
+        targetShape[0] = m;
+        var env = ModelBundle.environment();
+        try (OnnxTensor image = OnnxTensor.createTensor(env, images, imageShape);
+             OnnxTensor target = OnnxTensor.createTensor(env, targets, targetShape);
+             OrtSession.Result r = session.run(Map.of("image", image, "target", target))) {
+            FloatBuffer e = ((OnnxTensor) r.get("explanation").orElseThrow()).getFloatBuffer();
+            for (int j = 0; j < m; j++) {
+                e.get(j * mapSize, out[j], 0, mapSize);
+            }
+        } catch (OrtException e) {
+            throw new CrackcamException(CrackcamException.Kind.INTERNAL, "relevance inference failed: " + e.getMessage(), e);
+        }
+    }
+
+    public int mapSize() {
+        return mapSize;
+    }
+}

@@ -1,0 +1,274 @@
+package org.crackcam.report;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import org.bytedeco.opencv.global.opencv_imgcodecs;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.javacpp.BytePointer;
+import org.crackcam.bundle.GraphSession;
+import org.crackcam.bundle.ModelBundle;
+import org.crackcam.capture.FileFrameSource;
+import org.crackcam.capture.FrameSelector;
+import org.crackcam.capture.VideoFrame;
+import org.crackcam.explain.OverlayRenderer;
+import org.crackcam.inference.Detector;
+import org.crackcam.inference.LatencyRecorder;
+import org.crackcam.inference.StageTimes;
+import org.crackcam.pipeline.CrackcamException;
+import org.crackcam.pipeline.FrameResult;
+
+/**
+ * The {@code bench} measurement: per-stage latency of the pipeline over a video; the pipeline's
+ * throughput on frames without a flagged tile against bare ONNX Runtime running the same
+ * batches (copied during the run) through a plain session in a loop; the relevance graph's
+ * latency as a multiple of the ABN graph's at batch 1 and 8; resident memory.
+ */
+public final class Benchmark {
+
+    /** @param maxFrames frames processed at most; storedBatches crack-free batches kept for the baseline */
+    public record Options(java.nio.file.Path video, int maxFrames, int storedBatches, int repeats) {
+    }
+
+    private Benchmark() {
+    }
+
+    public static Map<String, Object> run(ModelBundle bundle, Detector.TilingConfig tiling, Options o)
+            throws OrtException {
+        LatencyRecorder decode = new LatencyRecorder("decode");
+        LatencyRecorder tilingT = new LatencyRecorder("tiling");
+        LatencyRecorder abn = new LatencyRecorder("abn");
+        LatencyRecorder relevance = new LatencyRecorder("relevance");
+        LatencyRecorder c1c = new LatencyRecorder("c1c");
+        LatencyRecorder render = new LatencyRecorder("render");
+        LatencyRecorder cleanFrame = new LatencyRecorder("pipeline_clean_frame");
+        LatencyRecorder relevancePerTile = new LatencyRecorder("relevance_per_flagged_tile");
+        LatencyRecorder abnPerTile = new LatencyRecorder("abn_per_tile");
+        List<float[]> stored = new ArrayList<>();
+        int tilesPerFrame = 0;
+        int perTile = 0;
+        long frames = 0, flaggedFrames = 0, flaggedTiles = 0;
+        long runStart = System.nanoTime();
+        try (FileFrameSource source = FileFrameSource.open(o.video(), FrameSelector.all());
+             Detector detector = new Detector(bundle, tiling)) {
+            tilesPerFrame = detector.gridFor(source.width(), source.height()).size();
+            perTile = 3 * detector.mapHeight() * detector.mapWidth();
+            VideoFrame frame = new VideoFrame();
+            while (frames < o.maxFrames()) {
+                long f0 = System.nanoTime();
+                if (!source.next(frame)) {
+                    break;
+                }
+                long f1 = System.nanoTime();
+                FrameResult r = detector.process(frame, source.id(), System.currentTimeMillis() * 1000, Optional.empty());
+                long f2 = System.nanoTime();
+                StageTimes t = detector.times();
+                frames++;
+                decode.add(f1 - f0);
+                tilingT.add(t.tilingNanos);
+                abn.add(t.abnNanos);
+                abnPerTile.add(t.abnNanos / t.tiles);
+                if (t.flagged > 0) {
+                    flaggedFrames++;
+                    flaggedTiles += t.flagged;
+                    relevance.add(t.relevanceNanos);
+                    relevancePerTile.add(t.relevanceNanos / t.flagged);
+                    c1c.add(t.c1cNanos);
+                    long r0 = System.nanoTime();
+                    try (Mat img = OverlayRenderer.render(r.frameBgr(), r.width(), r.height(), r.tiles(),
+                            detector.explanations(), detector.mapHeight(), detector.mapWidth(), r.crackMask(), null);
+                         BytePointer jpg = new BytePointer()) {
+                        opencv_imgcodecs.imencode(".jpg", img, jpg);
+                    }
+                    render.add(System.nanoTime() - r0);
+                } else {
+                    cleanFrame.add(f2 - f0);
+                }
+                {
+                    if (stored.size() < o.storedBatches()) {
+                        FloatBuffer b = detector.lastBatch().duplicate();
+                        b.clear().limit(t.tiles * perTile);
+                        float[] copy = new float[t.tiles * perTile];
+                        b.get(copy);
+                        stored.add(copy);
+                    }
+                }
+            }
+        } catch (CrackcamException e) {
+            if (frames == 0) {
+                throw e;
+            }
+        }
+        double pipelineSeconds = (System.nanoTime() - runStart) / 1e9;
+        if (stored.isEmpty()) {
+            throw new CrackcamException(CrackcamException.Kind.INPUT, "video " + o.video() + ": no frame decoded");
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("video", o.video().toString());
+        out.put("bundle", bundle.manifest().name());
+        out.put("execution_provider", bundle.provider().toString());
+        out.put("intra_op_threads", bundle.options().intraOpThreads());
+        out.put("frames", frames);
+        out.put("frames_flagged", flaggedFrames);
+        out.put("tiles_per_frame", tilesPerFrame);
+        out.put("tiles_flagged", flaggedTiles);
+        out.put("pipeline_wall_s", Replay.round3(pipelineSeconds));
+        Map<String, Object> stages = new LinkedHashMap<>();
+        for (LatencyRecorder lr : List.of(decode, tilingT, abn, relevance, c1c, render, cleanFrame, abnPerTile,
+                relevancePerTile)) {
+            stages.put(lr.summary().stage(), Replay.stageJson(lr.summary()));
+        }
+        out.put("stages", stages);
+
+        // Bare ONNX Runtime: a plain session on the same ABN file, same batches, in a loop.
+        LatencyRecorder bare = new LatencyRecorder("bare_ort_abn_batch");
+        int h = bundle.manifest().input().height();
+        int w = bundle.manifest().input().width();
+        var env = ModelBundle.environment();
+        String abnFile = bundle.directory().resolve(bundle.manifest().graphs().get("abn").file()).toString();
+        FloatBuffer direct = ByteBuffer.allocateDirect(tilesPerFrame * perTile * Float.BYTES)
+                .order(ByteOrder.nativeOrder()).asFloatBuffer();
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (bundle.options().intraOpThreads() > 0) {
+                so.setIntraOpNumThreads(bundle.options().intraOpThreads());
+            }
+            try (OrtSession plain = env.createSession(abnFile, so)) {
+                long[] shape = {tilesPerFrame, 3, h, w};
+                for (int rep = 0; rep < o.repeats(); rep++) {
+                    for (float[] batch : stored) {
+                        direct.clear();
+                        direct.put(batch);
+                        direct.flip();
+                        long b0 = System.nanoTime();
+                        try (OnnxTensor x = OnnxTensor.createTensor(env, direct, shape);
+                             OrtSession.Result r = plain.run(Map.of("image", x))) {
+                            ((OnnxTensor) r.get("p_pb").orElseThrow()).getFloatBuffer();
+                        }
+                        if (rep > 0 || o.repeats() == 1) {
+                            bare.add(System.nanoTime() - b0);
+                        }
+                    }
+                }
+            }
+        }
+        LatencyRecorder.Summary bareS = bare.summary();
+        LatencyRecorder.Summary cleanS = cleanFrame.summary();
+        double bareFps = 1000.0 / bareS.meanMs();
+        // Frames without a flagged tile run decode + tiling + ABN only: the like-for-like comparison.
+        Double pipelineFps = cleanS.count() == 0 ? null : 1000.0 / cleanS.meanMs();
+        Map<String, Object> thr = new LinkedHashMap<>();
+        thr.put("bare_ort_frames_per_s", Replay.round3(bareFps));
+        thr.put("bare_ort_batch_ms", Replay.stageJson(bareS));
+        thr.put("pipeline_clean_frames_per_s", pipelineFps == null ? null : Replay.round3(pipelineFps));
+        thr.put("pipeline_over_bare", pipelineFps == null ? null : Replay.round3(pipelineFps / bareFps));
+        thr.put("pipeline_all_frames_per_s", Replay.round3(frames / pipelineSeconds));
+        thr.put("stored_batches", stored.size());
+        out.put("throughput", thr);
+
+        // Relevance vs ABN graph at batch 1 and 8, on stored tiles.
+        Map<String, Object> rel = new LinkedHashMap<>();
+        GraphSession abnS = bundle.graph("abn");
+        GraphSession lrpS = bundle.graph("lrp_bn");
+        for (int batch : new int[] {1, 8}) {
+            FloatBuffer in = ByteBuffer.allocateDirect(batch * perTile * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+            for (int i = 0; i < batch; i++) {
+                float[] src = stored.get(i / tilesPerFrame % stored.size());
+                in.put(src, (i % tilesPerFrame) * perTile, perTile);
+            }
+            in.flip();
+            LongBuffer target = ByteBuffer.allocateDirect(batch * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
+            for (int i = 0; i < batch; i++) {
+                target.put(i, bundle.manifest().crackClass());
+            }
+            long[] shape = {batch, 3, h, w};
+            long[] tshape = {batch};
+            LatencyRecorder a = new LatencyRecorder("abn_b" + batch);
+            LatencyRecorder l = new LatencyRecorder("lrp_bn_b" + batch);
+            int reps = Math.max(3, o.repeats() * 4);
+            for (int rep = 0; rep <= reps; rep++) {
+                long a0 = System.nanoTime();
+                try (OnnxTensor x = OnnxTensor.createTensor(env, in, shape);
+                     OrtSession.Result r = abnS.run(Map.of("image", x))) {
+                    r.get(0);
+                }
+                long a1 = System.nanoTime();
+                try (OnnxTensor x = OnnxTensor.createTensor(env, in, shape);
+                     OnnxTensor t = OnnxTensor.createTensor(env, target, tshape);
+                     OrtSession.Result r = lrpS.run(Map.of("image", x, "target", t))) {
+                    r.get(0);
+                }
+                long a2 = System.nanoTime();
+                if (rep > 0) { // first repetition warms this batch size
+                    a.add(a1 - a0);
+                    l.add(a2 - a1);
+                }
+            }
+            Map<String, Object> b = new LinkedHashMap<>();
+            b.put("abn_ms", Replay.stageJson(a.summary()));
+            b.put("lrp_bn_ms", Replay.stageJson(l.summary()));
+            b.put("ratio", Replay.round3(l.summary().meanMs() / a.summary().meanMs()));
+            rel.put("batch_" + batch, b);
+        }
+        LatencyRecorder.Summary rpt = relevancePerTile.summary();
+        LatencyRecorder.Summary apt = abnPerTile.summary();
+        rel.put("pipeline_relevance_per_flagged_tile_over_abn_per_tile",
+                rpt.count() == 0 ? null : Replay.round3(rpt.meanMs() / apt.meanMs()));
+        out.put("relevance_vs_abn", rel);
+        ProcessMemory mem = ProcessMemory.read();
+        out.put("memory", Map.of("vm_hwm_mib", Replay.round3(mem.hwmMiB()), "vm_rss_mib", Replay.round3(mem.rssMiB())));
+        return out;
+    }
+
+    /** A plain-text table of a result of {@link #run}. */
+    @SuppressWarnings("unchecked")
+    public static String table(Map<String, Object> r) {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "crackcam bench: %s, bundle %s, provider %s, %s frames (%s flagged), %s tiles/frame%n",
+                r.get("video"), r.get("bundle"), r.get("execution_provider"), r.get("frames"), r.get("frames_flagged"),
+                r.get("tiles_per_frame")));
+        b.append(String.format(Locale.ROOT, "%-28s %6s %9s %9s %9s%n", "stage", "count", "mean ms", "p50 ms", "p95 ms"));
+        var stages = (Map<String, Map<String, Object>>) r.get("stages");
+        for (var e : stages.entrySet()) {
+            var s = e.getValue();
+            b.append(String.format(Locale.ROOT, "%-28s %6s %9.2f %9.2f %9.2f%n", e.getKey(), s.get("count"),
+                    (double) s.get("mean_ms"), (double) s.get("p50_ms"), (double) s.get("p95_ms")));
+        }
+        var t = (Map<String, Object>) r.get("throughput");
+        if (t.get("pipeline_over_bare") == null) {
+            b.append(String.format(Locale.ROOT, "throughput: bare ONNX Runtime %.2f frames/s; no crack-free frame to compare%n",
+                    (double) t.get("bare_ort_frames_per_s")));
+        } else {
+            b.append(String.format(Locale.ROOT, "throughput on crack-free frames: pipeline %.2f frames/s, bare ONNX Runtime %.2f "
+                    + "frames/s (same batches) -> pipeline keeps %.1f%%%n", (double) t.get("pipeline_clean_frames_per_s"),
+                    (double) t.get("bare_ort_frames_per_s"), 100 * (double) t.get("pipeline_over_bare")));
+        }
+        b.append(String.format(Locale.ROOT, "all frames: %.2f frames/s%n", (double) t.get("pipeline_all_frames_per_s")));
+        var rel = (Map<String, Object>) r.get("relevance_vs_abn");
+        for (String k : List.of("batch_1", "batch_8")) {
+            var m = (Map<String, Object>) rel.get(k);
+            b.append(String.format(Locale.ROOT, "relevance graph / ABN graph at %s: %.2fx (%.2f ms / %.2f ms)%n",
+                    k.replace('_', ' '), (double) m.get("ratio"),
+                    (double) ((Map<String, Object>) m.get("lrp_bn_ms")).get("mean_ms"),
+                    (double) ((Map<String, Object>) m.get("abn_ms")).get("mean_ms")));
+        }
+        Object ppt = rel.get("pipeline_relevance_per_flagged_tile_over_abn_per_tile");
+        b.append("pipeline relevance stage per flagged tile / ABN stage per tile: ")
+                .append(ppt == null ? "n/a (no flagged tile)" : String.format(Locale.ROOT, "%.2fx", (double) ppt)).append('\n');
+        var mem = (Map<String, Object>) r.get("memory");
+        b.append(String.format(Locale.ROOT, "resident memory: VmHWM %.1f MiB, VmRSS %.1f MiB%n",
+                (double) mem.get("vm_hwm_mib"), (double) mem.get("vm_rss_mib")));
+        return b.toString();
+    }
+}
