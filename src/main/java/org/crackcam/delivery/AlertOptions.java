@@ -113,7 +113,7 @@ public final class AlertOptions {
         try {
             TrackerConfig d = TrackerConfig.DEFAULTS;
             return new TrackerConfig(tracking.gap, tracking.maxAge, tracking.minOverlap, tracking.vertical,
-                    d.horizontalTolerance(), tracking.maxDistance, d.overlayMaxWidth(), d.jpegQuality());
+                    d.horizontalTolerance(), tracking.maxDistance, d.overlayMaxWidth(), d.jpegQuality(), d.joinDistance());
         } catch (IllegalArgumentException ex) {
             throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, "bad event option: " + ex.getMessage(), ex);
         }
