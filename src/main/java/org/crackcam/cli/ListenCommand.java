@@ -89,7 +89,15 @@ public final class ListenCommand implements Callable<Integer> {
                 }
             }
         });
-        Thread hook = new Thread(done::countDown, "crackcam-listen-stop");
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            done.countDown();
+            try {
+                finished.await(3, TimeUnit.SECONDS); // let the summary line out before the JVM halts
+            } catch (InterruptedException ignored) {
+                // halting anyway
+            }
+        }, "crackcam-listen-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         Backoff backoff = new Backoff(settings.backoffBase(), settings.backoffCap(), RandomGenerator.getDefault());
         String lastLogged = null;
@@ -130,6 +138,7 @@ public final class ListenCommand implements Callable<Integer> {
                     archive.storedCount(), archive.duplicateCount(), archive.invalidCount(), out);
         }
         spec.commandLine().getOut().flush();
+        finished.countDown();
         return ExitCodes.OK;
     }
 
