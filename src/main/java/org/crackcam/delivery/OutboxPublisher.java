@@ -275,14 +275,16 @@ public final class OutboxPublisher implements AutoCloseable {
             }
             inflight.put(e.name(), gen);
             transport.publish(settings.alertTopic(), json, 1, false).whenComplete((ok, err) -> {
+                inflight.remove(e.name(), gen);
                 if (err == null) {
                     outbox.remove(e);
                     acked.incrementAndGet();
+                    wake.release();
                 } else {
+                    // Not woken: a lost connection wakes the loop itself; any other refusal is
+                    // retried at the next tick (1 s) instead of spinning.
                     Logger.debug("alert {} not acknowledged: {}", e.alertId(), err.toString());
                 }
-                inflight.remove(e.name(), gen);
-                wake.release();
             });
         }
     }
