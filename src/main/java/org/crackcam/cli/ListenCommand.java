@@ -83,7 +83,14 @@ public final class ListenCommand implements Callable<Integer> {
         });
         transport.subscribeOnConnect(topic, 1, (t, payload) -> {
             synchronized (archive) {
-                AlertArchive.Outcome o = archive.accept(t, payload);
+                AlertArchive.Outcome o;
+                try {
+                    o = archive.accept(t, payload);
+                } catch (java.io.IOException ex) {
+                    Logger.error("listen: cannot store an alert in {} ({}); not acknowledged, the broker sends it again",
+                            out, ex.getMessage());
+                    throw ex;
+                }
                 if (o == AlertArchive.Outcome.STORED && count > 0 && archive.storedCount() >= count) {
                     done.countDown();
                 }
