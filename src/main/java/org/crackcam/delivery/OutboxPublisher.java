@@ -276,13 +276,18 @@ public final class OutboxPublisher implements AutoCloseable {
             inflight.put(e.name(), gen);
             transport.publish(settings.alertTopic(), json, 1, false).whenComplete((ok, err) -> {
                 if (err == null) {
+                    // Remove from the outbox BEFORE leaving the in-flight set: otherwise fill()
+                    // could see the entry as pending and not in flight, and send it again.
                     outbox.remove(e);
                     acked.incrementAndGet();
+                    inflight.remove(e.name(), gen);
+                    wake.release();
                 } else {
+                    inflight.remove(e.name(), gen);
+                    // Not woken: a lost connection wakes the loop itself; any other refusal is
+                    // retried at the next tick (1 s) instead of spinning.
                     Logger.debug("alert {} not acknowledged: {}", e.alertId(), err.toString());
                 }
-                inflight.remove(e.name(), gen);
-                wake.release();
             });
         }
     }
