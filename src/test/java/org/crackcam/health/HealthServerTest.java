@@ -100,6 +100,8 @@ class HealthServerTest {
         assertTrue(!on.has("last_error"));
         JsonNode off = new ObjectMapper().readTree(StatusDocument.offline("van-07").toJson());
         assertEquals(false, off.get("online").asBoolean());
-        assertEquals(4, off.size(), "schema_version, device_id, online, time");
+        assertEquals(5, off.size(), "schema_version, state, device_id, online, time");
+        assertEquals("offline", off.get("state").asText());
+        assertEquals("online", on.get("state").asText());
     }
 }

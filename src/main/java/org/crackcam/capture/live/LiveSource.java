@@ -6,6 +6,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.random.RandomGenerator;
 
+import org.crackcam.capture.FrameSource;
+import org.crackcam.capture.VideoFrame;
+import org.crackcam.pipeline.CrackcamException;
 import org.tinylog.Logger;
 
 /**
@@ -20,9 +23,11 @@ import org.tinylog.Logger;
  * to it and opens a new session at once; the stuck thread releases its reader whenever its call
  * returns (counted in {@link #watchdogResets()}).
  *
- * <p>The frame loop calls {@link #next} from one thread.
+ * <p>The frame loop calls {@link #next} from one thread. As a {@link FrameSource}, {@link #next(VideoFrame)}
+ * waits for the next frame as long as it takes (a lost camera is being reopened meanwhile); the
+ * service uses {@link #next(VideoFrame, long, TimeUnit)} to stay responsive while no frame comes.
  */
-public final class LiveSource implements AutoCloseable {
+public final class LiveSource implements FrameSource {
 
     /** Supervision settings. */
     public record Options(long initialBackoffMs, long maxBackoffMs, double jitter, double watchdogS,
@@ -62,8 +67,14 @@ public final class LiveSource implements AutoCloseable {
         return this;
     }
 
+    @Override
     public String id() {
         return id;
+    }
+
+    @Override
+    public double frameRate() {
+        return Double.NaN;
     }
 
     /**
@@ -72,8 +83,32 @@ public final class LiveSource implements AutoCloseable {
      * @return true with a frame, false on timeout or at the end (see {@link #ended()})
      * @throws LiveSourceException when the source gave up (max_attempts reached)
      */
-    public boolean next(LiveFrame dst, long timeout, TimeUnit unit) throws InterruptedException {
+    public boolean next(VideoFrame dst, long timeout, TimeUnit unit) throws InterruptedException {
         return queue.take(dst, timeout, unit);
+    }
+
+    /** Waits for the next frame; false only at the end of a finite source or after {@link #close()}. */
+    @Override
+    public boolean next(VideoFrame frame) {
+        try {
+            while (!closed) {
+                if (queue.take(frame, 500, TimeUnit.MILLISECONDS)) {
+                    return true;
+                }
+                if (queue.ended()) {
+                    return false;
+                }
+            }
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** UTC capture time of the frame last returned by {@code next} (frame loop thread). */
+    public long lastWallTimeMicros() {
+        return queue.lastWallTimeMicros();
     }
 
     /** True once a finite, non-looping source has delivered its last frame. */
@@ -294,10 +329,10 @@ public final class LiveSource implements AutoCloseable {
         }
     }
 
-    /** The source gave up for good. */
-    public static final class LiveSourceException extends RuntimeException {
+    /** The source gave up for good (an INPUT failure: exit code 3 from the command line). */
+    public static final class LiveSourceException extends CrackcamException {
         public LiveSourceException(String message) {
-            super(message);
+            super(CrackcamException.Kind.INPUT, message);
         }
     }
 }
