@@ -27,6 +27,7 @@ import picocli.CommandLine.ScopeType;
                 DeliverCommand.class,
                 RunCommand.class,
                 CheckConfigCommand.class,
+                EvaluateCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -1,0 +1,284 @@
+package org.crackcam.evaluate;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * Writes a {@link Report} into a directory: {@code results.md} (the paper's Table 2 and 3
+ * layout, ablations, timing, paired tests, settings), {@code results.json} (everything,
+ * per-image values included), {@code insertion.png} / {@code deletion.png} (mean curves, XChart)
+ * and {@code examples.png} (a grid: one row per example image; columns = input, mask, then one
+ * heat map per method, each map min–max scaled on its own, red = high).
+ */
+public final class ReportWriter {
+    private ReportWriter() {
+    }
+
+    public static void writeAll(Report report, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        writeAtomically(dir.resolve("results.md"), markdown(report).getBytes(StandardCharsets.UTF_8));
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        writeAtomically(dir.resolve("results.json"), json.writeValueAsBytes(report));
+        if (!report.bundles().isEmpty()) {
+            Evaluation.BundleResult first = report.bundles().get(0);
+            curves(first, true, dir.resolve("insertion.png"));
+            curves(first, false, dir.resolve("deletion.png"));
+            if (first.examples() != null && !first.examples().ids().isEmpty()) {
+                ImageIO.write(grid(first.examples(), first.methods()), "png", dir.resolve("examples.png").toFile());
+            }
+        }
+    }
+
+    private static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.write(tmp, bytes);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    static String fmt(Report.Stat s) {
+        if (Double.isNaN(s.mean())) {
+            return "–";
+        }
+        return Double.isNaN(s.std()) ? String.format(Locale.ROOT, "%.3f", s.mean())
+                : String.format(Locale.ROOT, "%.3f ± %.3f", s.mean(), s.std());
+    }
+
+    /** The Markdown report. */
+    public static String markdown(Report r) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# Evaluation results\n\n");
+        sb.append("Created ").append(r.createdAt()).append("; bundles: ");
+        for (int i = 0; i < r.bundles().size(); i++) {
+            var b = r.bundles().get(i);
+            sb.append(i == 0 ? "" : ", ").append('`').append(b.bundle()).append('`');
+        }
+        int n = r.bundles().isEmpty() ? 0 : r.bundles().get(0).images();
+        sb.append("; ").append(n).append(" images per bundle. Values are mean ± std over bundles (trained seeds)")
+                .append(r.bundles().size() < 2 ? " — one bundle, so no std." : ".").append("\n\n");
+        sb.append("## Table 2 — accuracy, Insertion, Deletion, ID\n\n");
+        sb.append("| Method | Accuracy | Insertion ↑ | Deletion ↓ | ID ↑ |\n|---|---|---|---|---|\n");
+        for (var s : r.summary()) {
+            if (!s.role().equals("ablation")) {
+                row(sb, s);
+            }
+        }
+        sb.append("\n## Table 3 — IoU with pixel masks\n\n| Method | IoU ↑ | images | binarisation |\n|---|---|---|---|\n");
+        for (var s : r.summary()) {
+            if (!s.role().equals("ablation")) {
+                sb.append("| ").append(s.method()).append(" | ").append(fmt(s.iou())).append(" | ")
+                        .append(s.iouImages()).append(" | ").append(binarisationText(s, r)).append(" |\n");
+            }
+        }
+        boolean ablations = r.summary().stream().anyMatch(s -> s.role().equals("ablation"));
+        if (ablations) {
+            sb.append("\n## Ablations\n\n| Variant | Insertion ↑ | Deletion ↓ | ID ↑ | IoU ↑ | what |\n|---|---|---|---|---|---|\n");
+            for (var s : r.summary()) {
+                if (s.role().equals("ablation") || s.method().equals(Method.LRP_BN.id())) {
+                    sb.append("| ").append(s.method()).append(" | ").append(fmt(s.insertion())).append(" | ")
+                            .append(fmt(s.deletion())).append(" | ").append(fmt(s.id())).append(" | ")
+                            .append(fmt(s.iou())).append(" | ").append(s.description()).append(" |\n");
+                }
+            }
+        }
+        if (!r.comparisons().isEmpty()) {
+            sb.append("\n## Paired tests on per-image ID (LRP-BN − baseline)\n\n")
+                    .append("| Baseline | n | mean ΔID | Wilcoxon W | Wilcoxon p | paired t | t-test p |\n")
+                    .append("|---|---|---|---|---|---|---|\n");
+            for (var c : r.comparisons()) {
+                var t = c.test();
+                sb.append("| ").append(c.baseline()).append(c.baseline().equals(r.bestBaseline()) ? " (best)" : "")
+                        .append(" | ").append(t.n())
+                        .append(String.format(Locale.ROOT, " | %+.4f | %.1f | %.3g | %.3f | %.3g |%n",
+                                t.meanDifference(), t.wilcoxonW(), t.wilcoxonP(), t.pairedT(), t.pairedTP()));
+            }
+        }
+        sb.append("\n## Cost per image (seconds, this machine)\n\n| Method | map | Insertion+Deletion+IoU |\n|---|---|---|\n");
+        for (var s : r.summary()) {
+            sb.append("| ").append(s.method()).append(String.format(Locale.ROOT, " | %.4f | %.4f |%n",
+                    s.mapSecondsPerImage(), s.metricSecondsPerImage()));
+        }
+        sb.append(String.format(Locale.ROOT, "%nWall time of the whole run: %.1f s.%n", r.wallSeconds()));
+        sb.append("\n## Settings\n\n");
+        for (Map.Entry<String, Object> e : r.settings().entrySet()) {
+            sb.append("- ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String binarisationText(Report.Summary s, Report r) {
+        Method m = Method.parse(s.method());
+        if (m.c1c()) {
+            return "C1C mask (> 0)";
+        }
+        return String.valueOf(r.settings().getOrDefault("iou_binarisation", "mean"));
+    }
+
+    private static void row(StringBuilder sb, Report.Summary s) {
+        sb.append("| ").append(s.method()).append(" | ").append(fmt(s.accuracy())).append(" | ")
+                .append(fmt(s.insertion())).append(" | ").append(fmt(s.deletion())).append(" | ")
+                .append(fmt(s.id())).append(" |\n");
+    }
+
+    /** Mean insertion or deletion curves of every method of one bundle. */
+    static void curves(Evaluation.BundleResult b, boolean insertion, Path file) throws IOException {
+        XYChart chart = new XYChartBuilder().width(800).height(560)
+                .title((insertion ? "Insertion" : "Deletion") + " — mean p(class C), " + b.bundle())
+                .xAxisTitle(insertion ? "fraction of pixels inserted" : "fraction of pixels deleted")
+                .yAxisTitle("mean softmax probability of class C").build();
+        chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0).setXAxisMin(0.0).setXAxisMax(1.0);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setXAxisDecimalPattern("0.0").setYAxisDecimalPattern("0.0");
+        for (var m : b.methods()) {
+            double[] y = insertion ? m.meanInsertionCurve() : m.meanDeletionCurve();
+            double auc = insertion ? m.insertion() : m.deletion();
+            var series = chart.addSeries(String.format(Locale.ROOT, "%s (%.3f)", m.method(), auc),
+                    b.curveFraction(), y);
+            series.setMarker(SeriesMarkers.NONE);
+        }
+        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /** The example grid (see the class comment). */
+    static BufferedImage grid(Evaluation.Examples ex, List<Evaluation.MethodResult> methods) {
+        int rows = ex.ids().size();
+        int h = (int) Math.round(Math.sqrt(ex.images().get(0).length / 3.0));
+        int w = ex.images().get(0).length / 3 / h;
+        int cell = Math.max(h, 112);
+        int pad = 4;
+        int header = 22;
+        int label = 16;
+        int cols = 2 + methods.size();
+        BufferedImage img = new BufferedImage(cols * (cell + pad) + pad, header + rows * (cell + label + pad) + pad,
+                BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, img.getWidth(), img.getHeight());
+            g.setColor(Color.BLACK);
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 12));
+            String[] titles = new String[cols];
+            titles[0] = "input";
+            titles[1] = "mask";
+            for (int c = 0; c < methods.size(); c++) {
+                titles[2 + c] = methods.get(c).method();
+            }
+            for (int c = 0; c < cols; c++) {
+                g.drawString(titles[c], pad + c * (cell + pad), 15);
+            }
+            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+            for (int r = 0; r < rows; r++) {
+                int y0 = header + r * (cell + label + pad);
+                float[] x = ex.images().get(r);
+                g.drawImage(scale(rgb(x, h, w), cell), pad, y0, null);
+                boolean[] mask = ex.masks().get(r);
+                g.drawImage(scale(mask == null ? blank(h, w) : maskImage(mask, h, w), cell), pad + cell + pad, y0, null);
+                g.setColor(Color.BLACK);
+                g.drawString(ex.ids().get(r) + (ex.labels().get(r) == 1 ? " (crack)" : " (no crack)"), pad,
+                        y0 + cell + 12);
+                for (int c = 0; c < methods.size(); c++) {
+                    List<float[]> maps = ex.maps().get(methods.get(c).method());
+                    if (maps != null && r < maps.size()) {
+                        g.drawImage(scale(heat(maps.get(r), h, w), cell), pad + (2 + c) * (cell + pad), y0, null);
+                    }
+                }
+            }
+        } finally {
+            g.dispose();
+        }
+        return img;
+    }
+
+    private static BufferedImage scale(BufferedImage src, int size) {
+        if (src.getWidth() == size && src.getHeight() == size) {
+            return src;
+        }
+        BufferedImage out = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        g.drawImage(src, 0, 0, size, size, null);
+        g.dispose();
+        return out;
+    }
+
+    private static BufferedImage rgb(float[] chw, int h, int w) {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int p = 0; p < h * w; p++) {
+            int r = clamp(chw[p]);
+            int gg = clamp(chw[h * w + p]);
+            int b = clamp(chw[2 * h * w + p]);
+            img.setRGB(p % w, p / w, (r << 16) | (gg << 8) | b);
+        }
+        return img;
+    }
+
+    private static BufferedImage maskImage(boolean[] m, int h, int w) {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int p = 0; p < h * w; p++) {
+            img.setRGB(p % w, p / w, m[p] ? 0xFFFFFF : 0);
+        }
+        return img;
+    }
+
+    private static BufferedImage blank(int h, int w) {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int p = 0; p < h * w; p++) {
+            img.setRGB(p % w, p / w, 0x808080);
+        }
+        return img;
+    }
+
+    /** Min–max scaled map through a jet-like ramp (blue low, red high). */
+    static BufferedImage heat(float[] map, int h, int w) {
+        float lo = Float.POSITIVE_INFINITY;
+        float hi = Float.NEGATIVE_INFINITY;
+        for (float v : map) {
+            if (!Float.isNaN(v)) {
+                lo = Math.min(lo, v);
+                hi = Math.max(hi, v);
+            }
+        }
+        float range = hi > lo ? hi - lo : 1f;
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int p = 0; p < h * w; p++) {
+            float t = Float.isNaN(map[p]) ? 0f : (map[p] - lo) / range;
+            img.setRGB(p % w, p / w, ramp(t));
+        }
+        return img;
+    }
+
+    /** Jet-like ramp: 0 dark blue, 0.5 green-yellow, 1 dark red. */
+    private static int ramp(float t) {
+        float r = Math.min(1f, Math.max(0f, 1.5f - Math.abs(4 * t - 3)));
+        float g = Math.min(1f, Math.max(0f, 1.5f - Math.abs(4 * t - 2)));
+        float b = Math.min(1f, Math.max(0f, 1.5f - Math.abs(4 * t - 1)));
+        return (clamp(r) << 16) | (clamp(g) << 8) | clamp(b);
+    }
+
+    private static int clamp(float v) {
+        return Math.max(0, Math.min(255, Math.round(v * 255)));
+    }
+
+    /** Rethrows an IOException unchecked (for lambdas). */
+    static UncheckedIOException unchecked(IOException e) {
+        return new UncheckedIOException(e);
+    }
+}

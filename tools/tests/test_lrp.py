@@ -1,0 +1,294 @@
+"""LRP-BN graph module (tools/lrp.py) against the independent autograd reference
+(tools/lrp_reference.py), rule-by-rule and whole-graph conservation, GradCAM = CAM.
+
+All in float64 on the tiny and edge presets with random weights and random BatchNorm
+statistics (so folding mistakes cannot hide behind identity BNs)."""
+import copy
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from tools import lrp
+from tools import lrp_reference as ref
+from tools import model as abn
+
+F64 = torch.float64
+REL_TOL = 1e-4          # graph module vs reference (the brief's bound; we see ~1e-12)
+ACCOUNT_TOL = 1e-9      # relevance bookkeeping identities, relative, float64
+
+OPTIONS = [("bn", 0.5, "paper"), ("bn", 0.0, "paper"), ("bn", 1.0, "paper"),
+           ("bn", 0.5, "splitting"), ("plain", 0.5, "paper")]
+
+
+def make_model(preset: str, seed: int = 0) -> abn.ABN:
+    torch.manual_seed(seed)
+    return ref.randomise_batchnorm(abn.build(preset), seed).double().eval()
+
+
+def inputs(cfg, n_random: int = 2, seed: int = 1):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.rand(n_random, 3, cfg.image_size, cfg.image_size, generator=g, dtype=F64)
+    x = torch.cat([x, ref.drawn_crack_tile(cfg.image_size, seed)], 0)
+    t = torch.tensor([1, 0, 1][: x.shape[0]], dtype=torch.int64)
+    return x, t
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return make_model("tiny", 0)
+
+
+@pytest.fixture(scope="module")
+def edge():
+    return make_model("edge", 3)
+
+
+def rel_err(a: torch.Tensor, b: torch.Tensor) -> float:
+    return float((a - b).abs().max() / b.abs().max().clamp(min=1e-30))
+
+
+# ---------------------------------------------------------------------------------- folding
+@pytest.mark.parametrize("preset", ["tiny", "edge"])
+def test_folded_forward_equals_model(preset, tiny, edge):
+    m = tiny if preset == "tiny" else edge
+    x, _ = inputs(m.cfg)
+    act = lrp.FoldedABN(m, dtype=F64)(x)
+    o = m(x)
+    assert rel_err(act["pb_logits"], o.pb_logits) < 1e-10
+    assert rel_err(act["ab_logits"], o.ab_logits) < 1e-10
+    assert torch.equal(act["alpha"] > 0, o.alpha > 0)
+    assert rel_err(act["alpha"], o.alpha) < 1e-10
+
+
+def test_fold_bn_conv_bn_is_exact_for_1x1(tiny):
+    m = tiny
+    w, b = lrp.fold_bn_conv_bn(m.ab_bn, m.ab_conv, m.ab_bn2)
+    u = torch.rand(2, m.ab_conv.in_channels, 5, 5, dtype=F64)
+    assert rel_err(F.conv2d(u, w, b), m.ab_bn2(m.ab_conv(m.ab_bn(u)))) < 1e-12
+    conv3 = torch.nn.Conv2d(4, 2, 3, padding=1, bias=False)
+    with pytest.raises(ValueError):
+        lrp.fold_bn_conv_bn(m.ab_bn, conv3, m.ab_bn2)
+
+
+# ------------------------------------------------------------------------- graph vs reference
+@pytest.mark.parametrize("mode,gamma,skip", OPTIONS)
+@pytest.mark.parametrize("preset", ["tiny", "edge"])
+def test_graph_matches_reference(preset, mode, gamma, skip, tiny, edge):
+    m = tiny if preset == "tiny" else edge
+    if preset == "edge" and (mode, gamma, skip) not in [("bn", 0.5, "paper"), ("bn", 0.5, "splitting"),
+                                                          ("plain", 0.5, "paper"), ("bn", 0.0, "paper")]:
+        pytest.skip("edge: the default and the differently wired options suffice (time)")
+    x, t = inputs(m.cfg)
+    g = lrp.LRPGraph(m, mode, gamma, skip, F64)
+    out = g(x, t)
+    rel = out if mode == "plain" else out[0]
+    r = ref.reference(copy.deepcopy(m), x, t, mode, gamma, skip)
+    assert rel.shape == (x.shape[0], 1, m.cfg.image_size, m.cfg.image_size)
+    assert rel_err(rel, r["relevance"]) < REL_TOL
+    for i in range(x.shape[0]):    # per sample too: a small map must not hide behind a big one
+        assert rel_err(rel[i], r["relevance"][i]) < REL_TOL
+    if mode == "bn":
+        relevance, alpha_up, expl = out
+        want_up = F.interpolate(m(x).alpha, size=rel.shape[-2:], mode="bilinear", align_corners=False)
+        assert rel_err(alpha_up, want_up) < 1e-10
+        assert torch.allclose(expl, relevance * alpha_up, rtol=0, atol=1e-15)
+
+
+def test_options_really_differ(tiny):
+    """γ and the skip rule must change the map (else the option is not wired)."""
+    x, t = inputs(tiny.cfg)
+    maps = [lrp.LRPGraph(tiny, mo, ga, sk, F64)(x, t) for mo, ga, sk in OPTIONS]
+    maps = [m if isinstance(m, torch.Tensor) else m[0] for m in maps]
+    for i in range(len(maps)):
+        for j in range(i + 1, len(maps)):
+            assert rel_err(maps[i], maps[j]) > 1e-3, (OPTIONS[i], OPTIONS[j])
+
+
+def test_lrp_bn_relevance_is_non_negative(edge):
+    """z⁺, zB and the convex γ-mix keep R ≥ 0 when the start is ≥ 0."""
+    x, t = inputs(edge.cfg)
+    for skip in ("paper", "splitting"):
+        r, _ = lrp.FoldedABN(edge, "bn", 0.5, skip, F64).input_relevance(x, t)
+        assert float(r.min()) >= -1e-12
+
+
+# ------------------------------------------------------------------------ per-rule conservation
+def _conv_op(cin, cout, k, stride, pad, hw, seed):
+    g = torch.Generator().manual_seed(seed)
+    w = torch.randn(cout, cin, k, k, generator=g, dtype=F64)
+    b = torch.randn(cout, generator=g, dtype=F64)
+    return lrp.Conv(w, b, stride, pad, hw, dtype=F64)
+
+
+@pytest.mark.parametrize("k,stride,pad,hw", [(1, 1, 0, 7), (3, 1, 1, 7), (3, 2, 1, 8), (3, 2, 1, 7),
+                                             (1, 2, 0, 8), (7, 2, 3, 16)])
+def test_zplus_conv_conserves(k, stride, pad, hw):
+    op = _conv_op(6, 5, k, stride, pad, hw, seed=k + stride + hw)
+    step = lrp.Step(op, lrp.ZPlus(), F64)
+    a = torch.rand(2, 6, hw, hw, dtype=F64) + 0.05          # z⁺ > 0 everywhere
+    r = torch.rand(2, 5, op.out_hw, op.out_hw, dtype=F64)
+    r_in = step(a, r)
+    assert r_in.shape == a.shape
+    assert abs(float(r_in.sum() - r.sum())) < 1e-6 * float(r.sum())
+    assert float(r_in.min()) >= 0
+
+
+def test_zplus_matches_autograd_form_single_layer():
+    op = _conv_op(4, 3, 3, 2, 1, 9, seed=5)
+    a = torch.rand(1, 4, 9, 9, dtype=F64)
+    r = torch.rand(1, 3, op.out_hw, op.out_hw, dtype=F64)
+    got = lrp.Step(op, lrp.ZPlus(), F64)(a, r)
+    want = ref.zplus_conv(a, op.weight, 2, 1, r)
+    assert rel_err(got, want) < 1e-12
+
+
+def test_zbox_conserves_and_is_non_negative():
+    low, high = [-2.0, -1.5, -1.8], [2.2, 2.4, 2.6]
+    op = _conv_op(3, 4, 7, 2, 3, 16, seed=11)
+    step = lrp.Step(op, lrp.ZBox(low, high), F64)
+    lo = torch.tensor(low, dtype=F64).view(1, 3, 1, 1)
+    hi = torch.tensor(high, dtype=F64).view(1, 3, 1, 1)
+    x = lo + (hi - lo) * torch.rand(2, 3, 16, 16, dtype=F64)
+    r = torch.rand(2, 4, op.out_hw, op.out_hw, dtype=F64)
+    r_in = step(x, r)
+    assert abs(float(r_in.sum() - r.sum())) < 1e-6 * float(r.sum())
+    assert float(r_in.min()) >= -1e-12
+    assert rel_err(r_in, ref.zbox_conv(x, op.weight, 2, 3, lo.view(-1), hi.view(-1), r)) < 1e-12
+
+
+@pytest.mark.parametrize("hw", [8, 7])
+def test_sumpool_conserves_and_matches_avgpool_form(hw):
+    op = lrp.SumPool(3, 3, 2, 1, hw, dtype=F64)
+    step = lrp.Step(op, lrp.ZPlus(), F64)
+    a = torch.rand(2, 3, hw, hw, dtype=F64) + 0.01
+    r = torch.rand(2, 3, op.out_hw, op.out_hw, dtype=F64)
+    r_in = step(a, r)
+    assert abs(float(r_in.sum() - r.sum())) < 1e-7 * float(r.sum())
+    assert rel_err(r_in, ref.sumpool(a, 3, 2, 1, r, ref._stab_plus)) < 1e-12
+
+
+def test_gap_rule_is_proportional():
+    step = lrp.Step(lrp.GlobalSum(), lrp.ZPlus(), F64)
+    a = torch.rand(2, 5, 4, 4, dtype=F64)
+    r = torch.rand(2, 5, dtype=F64)
+    want = a / a.sum(dim=(2, 3), keepdim=True) * r.view(2, 5, 1, 1)
+    assert rel_err(step(a, r), want) < 1e-8
+
+
+def test_dense_zplus_conserves():
+    g = torch.Generator().manual_seed(2)
+    op = lrp.Dense(torch.randn(3, 10, generator=g, dtype=F64), torch.randn(3, generator=g, dtype=F64), F64)
+    a = torch.rand(4, 10, generator=g, dtype=F64)
+    r = torch.rand(4, 3, generator=g, dtype=F64)
+    r_in = lrp.Step(op, lrp.ZPlus(), F64)(a, r)
+    assert abs(float(r_in.sum() - r.sum())) < 1e-7 * float(r.sum())
+
+
+def test_epsilon_leak_equals_bias_share():
+    """Plain z-rule: Σ R_in = Σ R_out − Σ_k b_k s_k − Σ_k ε_k s_k (the bias keeps its share)."""
+    op = _conv_op(4, 5, 3, 1, 1, 6, seed=7)
+    step = lrp.Step(op, lrp.Epsilon(), F64, "c")
+    log = []
+    step.record = log
+    a = torch.randn(2, 4, 6, 6, dtype=F64)
+    r = torch.randn(2, 5, 6, 6, dtype=F64)
+    r_in = step(a, r)
+    rec = log[0]
+    leak = float(r.sum() - r_in.sum())
+    assert abs(rec["bias_share"]) > 1e-3                       # not conserved
+    assert abs(leak - rec["bias_share"] - rec["stabiliser_share"]) < 1e-9 * max(1.0, abs(leak))
+    # and the bias share computed independently
+    z = F.conv2d(a, op.weight, op.bias, 1, 1)
+    s = r / (z + 1e-6 * (2.0 * (z >= 0).double() - 1.0))
+    assert abs(rec["bias_share"] - float((s * op.bias.view(1, -1, 1, 1)).sum())) < 1e-9 * max(1.0, abs(leak))
+
+
+# ------------------------------------------------------------------ whole-graph conservation
+def _start(m, x, t, mode):
+    o = m(x)
+    s = torch.softmax(o.pb_logits, 1).gather(1, t.view(-1, 1))
+    if mode == "bn":
+        s = s + torch.softmax(o.ab_logits, 1).gather(1, t.view(-1, 1))
+    return s.view(-1)
+
+
+@pytest.mark.parametrize("mode,gamma,skip", OPTIONS)
+@pytest.mark.parametrize("preset", ["tiny", "edge"])
+def test_whole_graph_accounting(preset, mode, gamma, skip, tiny, edge):
+    """Σ R(input) = p_PB[t] (+ p_AB[t]) − (relevance the steps absorbed). For LRP-BN the only
+    absorbers are ε (≤ 1e-9 relative) and units whose positive pre-activation is exactly 0
+    (their R is dropped); for plain LRP the biases take their share as well."""
+    m = tiny if preset == "tiny" else edge
+    x, t = inputs(m.cfg)
+    start = _start(m, x, t, mode)
+    for i in range(x.shape[0]):
+        net = lrp.FoldedABN(m, mode, gamma, skip, F64)
+        log = net.start_recording()
+        r, _ = net.input_relevance(x[i:i + 1], t[i:i + 1])
+        net.stop_recording()
+        absorbed = sum(e["bias_share"] + e["stabiliser_share"] for e in log)
+        total = float(r.sum())
+        assert abs(total + absorbed - float(start[i])) < ACCOUNT_TOL * float(start[i]), (i, total, absorbed)
+        bias = sum(e["bias_share"] for e in log)
+        if mode == "bn":
+            assert bias == 0.0
+            assert total <= float(start[i]) * (1 + 1e-9)            # z⁺ never creates relevance
+        else:
+            assert abs(bias) > 1e-4                                 # plain LRP is NOT conserved
+
+
+def test_conservation_exact_without_dead_units():
+    """With all-positive folded weights no unit has a zero positive pre-activation (inputs > 0),
+    so LRP-BN conserves Σ R = p_PB[t] + p_AB[t] up to ε: relative error < 1e-6."""
+    torch.manual_seed(4)
+    m = ref.randomise_batchnorm(abn.build("tiny"), 4)
+    with torch.no_grad():
+        for mod in m.modules():
+            if isinstance(mod, (torch.nn.Conv2d, torch.nn.Linear)):
+                mod.weight.abs_()       # and row-stochastic, so activations stay O(1)
+                mod.weight.div_(mod.weight.sum(dim=tuple(range(1, mod.weight.dim())), keepdim=True))
+            if isinstance(mod, torch.nn.BatchNorm2d):
+                mod.weight.abs_()
+                mod.bias.abs_()
+                mod.running_mean.mul_(0.0)
+    m = m.double().eval()
+    # bright pixels: every normalised input > 0, so no stem unit is switched on by its bias alone
+    x = 0.7 + 0.3 * torch.rand(3, 3, m.cfg.image_size, m.cfg.image_size, dtype=F64)
+    t = torch.tensor([1, 0, 1])
+    for skip in ("paper", "splitting"):
+        r, _ = lrp.FoldedABN(m, "bn", 0.5, skip, F64).input_relevance(x, t)
+        start = _start(m, x, t, "bn")
+        err = ((r.sum(dim=(1, 2, 3)) - start).abs() / start).max()
+        assert float(err) < 1e-6
+
+
+# -------------------------------------------------------------------------------- GradCAM
+@pytest.mark.parametrize("preset", ["tiny", "edge"])
+def test_gradcam_graph_equals_autograd_gradcam(preset, tiny, edge):
+    m = tiny if preset == "tiny" else edge
+    x, t = inputs(m.cfg)
+    cam = lrp.GradCAMGraph(m, F64)(x, t)
+    want = ref.gradcam(copy.deepcopy(m), x, t)
+    assert cam.shape == want.shape == (x.shape[0], 1, m.cfg.image_size, m.cfg.image_size)
+    assert float(want.abs().max()) > 0
+    assert rel_err(cam, want) < 1e-10
+
+
+def test_abn_graph_outputs(tiny):
+    x, _ = inputs(tiny.cfg)
+    p_pb, p_ab, at, al = lrp.ABNGraph(tiny)(x)
+    o = tiny(x)
+    assert torch.allclose(p_pb, torch.softmax(o.pb_logits, 1), rtol=0, atol=1e-15)
+    assert torch.allclose(p_ab, torch.softmax(o.ab_logits, 1), rtol=0, atol=1e-15)
+    assert torch.equal(al, o.alpha) and torch.equal(at, o.alpha_tilde)
+    assert float(((al > 0) & (al < tiny.cfg.theta_alpha)).sum()) == 0
+
+
+def test_bad_options_rejected(tiny):
+    with pytest.raises(ValueError):
+        lrp.FoldedABN(tiny, "bn", 1.5)
+    with pytest.raises(ValueError):
+        lrp.FoldedABN(tiny, "bn", 0.5, "winner")
+    with pytest.raises(ValueError):
+        lrp.FoldedABN(tiny, "grad")

@@ -1,0 +1,189 @@
+"""Loader and training tests on a small generated dataset (synthetic, written with
+layout.DatasetWriter into tmp_path): shapes and transforms, the loss falls, resume equals an
+uninterrupted run, checkpoints carry their provenance, bad input gives one clear line."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from tools import train as tr
+from tools.data import layout
+from tools.data.loader import AugmentConfig, CrackDataset, augment, sample_rng
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _tile(rng, crack: bool, size=40):
+    """Synthetic grey asphalt-like noise; crack tiles get a dark polyline and its mask."""
+    img = np.clip(rng.normal(150, 18, (size, size, 1)) + rng.normal(0, 6, (size, size, 3)), 0, 255)
+    mask = np.zeros((size, size), np.uint8)
+    if crack:
+        import cv2
+        pts = np.cumsum(rng.integers(-4, 5, (6, 2)), 0) + rng.integers(8, size - 8, 2)
+        pts = np.clip(pts, 0, size - 1).astype(np.int32)
+        if rng.random() < 0.5:
+            pts = np.stack([np.linspace(0, size - 1, 6), pts[:, 1]], 1).astype(np.int32)
+        else:
+            pts = np.stack([pts[:, 0], np.linspace(0, size - 1, 6)], 1).astype(np.int32)
+        cv2.polylines(mask, [pts.reshape(-1, 1, 2)], False, 1, thickness=3)
+        img[mask > 0] = 25
+    return img.astype(np.uint8), mask
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ds") / "tiny-synthetic"
+    rng = np.random.default_rng(7)
+    w = layout.DatasetWriter(root)
+    for split, n in (("train", 48), ("val", 12), ("test", 12)):
+        for i in range(n):
+            label = i % 2
+            img, mask = _tile(rng, bool(label))
+            w.add(split, label, f"{split}{i:03d}", img, mask if label else None)
+    w.finish({"source": "synthetic", "generator": "tools/tests/test_train.py", "seed": 7,
+              "notes": "synthetic test tiles"})
+    return root
+
+
+def _cfg(dataset, out, **kw):
+    base = dict(preset="tiny", data=str(dataset), out=str(out), seeds=(0,), batch_size=8,
+                max_epochs=3, patience=50, lr_fe=3e-3, lr_head=3e-3, threads=1, progress=False)
+    base.update(kw)
+    return tr.TrainConfig(**base)
+
+
+# ----------------------------------------------------------------------------- loader
+def test_loader_items(dataset):
+    ds = CrackDataset(dataset, "train", 32, train=True, seed=0)
+    assert len(ds) == 48 and sorted(set(ds.labels)) == [0, 1]
+    for i in (0, 1, len(ds) - 1):
+        img, label, mask, has_mask = ds[i]
+        assert img.dtype == torch.float32 and img.shape == (3, 32, 32)
+        assert 0.0 <= float(img.min()) and float(img.max()) <= 1.0
+        assert mask.shape == (1, 32, 32) and mask.dtype == torch.float32
+        assert has_mask == (label == 1)
+        if not has_mask:
+            assert float(mask.abs().sum()) == 0.0
+    ev = CrackDataset(dataset, "val", 32, train=False)
+    a, b = ev[3], ev[3]
+    assert torch.equal(a[0], b[0])
+
+
+def test_augmentation_is_seeded_and_moves_the_mask_with_the_image(dataset):
+    ds = CrackDataset(dataset, "train", 32, train=True, seed=3)
+    crack_idx = [i for i, l in enumerate(ds.labels) if l == 1][0]
+    ds.set_epoch(1)
+    x1, _, m1, _ = ds[crack_idx]
+    x1b, _, m1b, _ = ds[crack_idx]
+    assert torch.equal(x1, x1b) and torch.equal(m1, m1b)        # same (seed, epoch, index)
+    ds.set_epoch(2)
+    x2, _, m2, _ = ds[crack_idx]
+    assert not torch.equal(x1, x2)                                # a new epoch, new draws
+    # the crack pixels are dark (25/255), the rest ~150/255: the moved mask must sit on them
+    for x, m in ((x1, m1), (x2, m2)):
+        grey = x.mean(0)
+        on, off = grey[m[0] > 0.5], grey[m[0] < 0.5]
+        assert on.numel() > 0
+        assert float(on.mean()) < 0.35 < float(off.mean())
+
+
+def test_every_augmentation_keeps_image_and_mask_aligned():
+    rng = np.random.default_rng(0)
+    img = np.zeros((50, 60, 3), np.uint8)
+    img[10:20, 5:40] = 255
+    mask = (img[..., 0] > 0).astype(np.float32)
+    for k in range(20):
+        a, m = augment(img, mask, 32, sample_rng(1, 0, k), AugmentConfig())
+        assert a.shape == (32, 32, 3) and m.shape == (32, 32)
+        assert np.abs(a[..., 0] / 255.0 - m).max() < 1e-6 + 1 / 255 * 2
+
+
+# ----------------------------------------------------------------------------- training
+def test_smoke_training_loss_falls(dataset, tmp_path):
+    cfg = _cfg(dataset, tmp_path / "run", max_epochs=6)
+    r = tr.train_one(cfg, 0)
+    rows = [json.loads(l) for l in (tmp_path / "run/seed0/metrics.jsonl").read_text().splitlines()]
+    assert [row["epoch"] for row in rows] == list(range(1, 7))
+    assert rows[-1]["train_loss"] < 0.8 * rows[0]["train_loss"], rows
+    csv_lines = (tmp_path / "run/seed0/metrics.csv").read_text().splitlines()
+    assert csv_lines[0].split(",")[:6] == ["epoch", "train_loss", "train_acc_pb", "train_acc_ab",
+                                           "val_loss", "val_acc"]
+    assert len(csv_lines) == 7
+    assert 0.0 <= r["test_accuracy"] <= 1.0
+
+
+def test_resume_equals_uninterrupted_run(dataset, tmp_path):
+    full = tr.train_one(_cfg(dataset, tmp_path / "full", max_epochs=4), 0)
+    tr.train_one(_cfg(dataset, tmp_path / "split", max_epochs=2), 0)
+    part = tr.train_one(_cfg(dataset, tmp_path / "split", max_epochs=4), 0,
+                        resume=tmp_path / "split/seed0/last.pt")
+    a = tr.torch_load(tmp_path / "full/seed0/last.pt")
+    b = tr.torch_load(tmp_path / "split/seed0/last.pt")
+    assert a["epoch"] == b["epoch"] == 4
+    for k, v in a["model"].items():
+        assert torch.equal(v, b["model"][k]), k
+    assert [r["val_loss"] for r in a["history"]] == [r["val_loss"] for r in b["history"]]
+    assert a["early_stop"] == b["early_stop"]
+    assert full["test_accuracy"] == part["test_accuracy"]
+
+
+def test_checkpoint_carries_provenance(dataset, tmp_path):
+    cfg = _cfg(dataset, tmp_path / "prov", max_epochs=2, lam=2.5, theta_alpha=0.25)
+    r = tr.train_one(cfg, 5)
+    best = tr.torch_load(tmp_path / "prov/seed5/best.pt")
+    assert best["seed"] == 5 and best["preset"] == "tiny"
+    assert best["config"]["lam"] == 2.5 and best["config"]["theta_alpha"] == 0.25
+    assert best["config"] == dict(best["config"], image_size=32)
+    rev = best["code_revision"]
+    assert rev == "unknown" or (len(rev.split("-")[0]) == 40 and set(rev.split("-")[0]) <= set("0123456789abcdef"))
+    assert best["data"]["description"] == json.loads((dataset / "dataset.json").read_text())
+    assert best["data"]["path"]
+    assert best["train_config"]["lr_fe"] == 3e-3 and best["train_config"]["seeds"] == [0]
+    assert best["test_accuracy"] == r["test_accuracy"]
+    assert best["epoch"] == r["best_epoch"] and isinstance(best["val_loss"], float)
+    # the checkpoint alone rebuilds the model that gave the test accuracy
+    model, _ = tr.load_checkpoint(tmp_path / "prov/seed5/best.pt")
+    ev = tr.evaluate(model, CrackDataset(dataset, "test", 32), cfg)
+    assert ev["acc"] == best["test_accuracy"]
+    last = tr.torch_load(tmp_path / "prov/seed5/last.pt")
+    assert {"optimizer", "rng", "early_stop", "history"} <= set(last)
+
+
+def test_cli_two_seeds_summary_and_plot(dataset, tmp_path):
+    out = tmp_path / "cli"
+    p = subprocess.run([sys.executable, "-m", "tools.train", "--preset", "tiny", "--data",
+                        str(dataset), "--out", str(out), "--seeds", "0", "1", "--max-epochs", "1",
+                        "--batch-size", "16", "--limit-train", "20", "--threads", "1",
+                        "--no-progress"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    s = json.loads((out / "summary.json").read_text())
+    assert s["seeds"] == [0, 1] and len(s["test_accuracy"]) == 2
+    assert s["test_accuracy_mean"] == pytest.approx(np.mean(s["test_accuracy"]))
+    assert s["test_accuracy_std"] == pytest.approx(np.std(s["test_accuracy"], ddof=1))
+    assert tr.torch_load(out / "seed1/best.pt")["counts"]["train"] == 20
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return
+    assert (out / "seed0/curves.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--data", "{tmp}/nope"], "no such directory"),
+    (["--data", "{tmp}"], "no dataset.json"),
+    (["--preset", "huge"], "unknown"),
+    (["--max-epochs", "0"], "--max-epochs must be"),
+    (["--resume", "{tmp}/missing.pt"], "no such file"),
+])
+def test_bad_input_one_line_and_nonzero(dataset, tmp_path, capsys, args, needle):
+    args = [a.format(tmp=tmp_path) for a in args]
+    if "--data" not in args:
+        args += ["--data", str(dataset)]
+    rc = tr.main(args + ["--out", str(tmp_path / "o"), "--no-progress"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc != 0
+    assert len(err) == 1 and needle in err[0], err
