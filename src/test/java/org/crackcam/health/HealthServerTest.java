@@ -14,7 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
-class HealthServerTest {
+public class HealthServerTest {
 
     private static HttpResponse<String> get(HealthServer s, String path) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
@@ -22,7 +22,7 @@ class HealthServerTest {
     }
 
     /** Parses the exposition text: every sample must follow its HELP and TYPE lines. */
-    static Map<String, Double> parse(String text) {
+    public static Map<String, Double> parse(String text) {
         Map<String, Double> samples = new LinkedHashMap<>();
         String help = null;
         String type = null;
