@@ -149,12 +149,13 @@ public final class LiveSource implements FrameSource {
     private void supervise() {
         int consecutiveFailures = 0;
         boolean first = true;
+        boolean looping = false;
         while (!closed) {
             if (!first) {
                 reconnects.incrementAndGet();
             }
             first = false;
-            Session s = new Session();
+            Session s = new Session(looping);
             current = s;
             s.thread.start();
             boolean abandoned = false;
@@ -183,11 +184,13 @@ public final class LiveSource implements FrameSource {
             if (s.endOfStream && factory.finite()) {
                 if (options.loop() && s.frames > 0) {
                     first = true; // a looped file starts again: not a reconnect
+                    looping = true;
                     continue;
                 }
                 queue.end();
                 return;
             }
+            looping = false;
             if (s.frames > 0) {
                 consecutiveFailures = 0;
                 backoff.reset();
@@ -233,8 +236,10 @@ public final class LiveSource implements FrameSource {
         volatile boolean abandoned;
         volatile boolean endOfStream;
         volatile long frames;
+        final boolean quiet;
 
-        Session() {
+        Session(boolean quiet) {
+            this.quiet = quiet;
             thread.setDaemon(true);
         }
 
@@ -258,7 +263,11 @@ public final class LiveSource implements FrameSource {
                     return;
                 }
                 connected = true;
-                Logger.info("{}: capturing from {}", id, factory.describe());
+                if (quiet) {
+                    Logger.debug("{}: looping {}", id, factory.describe());
+                } else {
+                    Logger.info("{}: capturing from {}", id, factory.describe());
+                }
                 while (!abandoned && !closed) {
                     LiveFrame buf = queue.acquire();
                     busySince = System.nanoTime();
