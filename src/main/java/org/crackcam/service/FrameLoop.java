@@ -39,6 +39,7 @@ public final class FrameLoop {
     private final long statusIntervalNanos;
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean stopRequested;
+    private volatile boolean started;
 
     FrameLoop(LiveSource source, FrameProcessor processor, List<DetectionListener> listeners,
               PositionSource positions, ServiceConfig.Sampling sampling, ServiceMetrics metrics,
@@ -64,8 +65,17 @@ public final class FrameLoop {
         return finished.await(timeout, unit);
     }
 
-    /** Runs until stopped; see the class comment. */
+    /** True once {@link #run()} was entered (it may have finished since). */
+    public boolean started() {
+        return started;
+    }
+
+    /** Runs until stopped; see the class comment. Once per loop. */
     public void run() throws InterruptedException {
+        if (started) {
+            throw new IllegalStateException("the frame loop runs once");
+        }
+        started = true;
         VideoFrame frame = new VideoFrame();
         long lastStatus = System.nanoTime();
         boolean waitingLogged = false;

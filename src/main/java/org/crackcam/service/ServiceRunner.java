@@ -82,8 +82,15 @@ public final class ServiceRunner implements AutoCloseable {
         String provider = bundle.provider().toString();
         Logger.info("model {}: {}", bundle.manifest().name(), bundle.providerLine());
         String sha = ModelBundle.sha256(bundle.directory().resolve("manifest.json"));
-        ServiceRunner r = open(config, detector::process, provider, bundle.manifest().name(), sha,
-                SystemdNotifier.fromEnvironment());
+        ServiceRunner r;
+        try {
+            r = open(config, detector::process, provider, bundle.manifest().name(), sha,
+                    SystemdNotifier.fromEnvironment());
+        } catch (RuntimeException e) {
+            detector.close();
+            bundle.close();
+            throw e;
+        }
         r.closeables.add(0, bundle);
         r.closeables.add(1, detector);
         return r;
@@ -260,8 +267,28 @@ public final class ServiceRunner implements AutoCloseable {
         return stopping;
     }
 
+    /**
+     * Stops the frame loop if it still runs (waiting at most {@code shutdown.timeout_s} for its
+     * current frame), then closes everything in reverse start order. Native sessions are never
+     * closed under a loop that is still inside inference: if the loop does not finish in time, the
+     * model bundle is left to the process's exit.
+     */
     @Override
     public void close() {
+        if (loop != null && loop.started()) {
+            loop.stop();
+            boolean done = false;
+            try {
+                done = loop.awaitFinished(Math.round(config.shutdown().timeoutS() * 1000), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (!done) {
+                Logger.warn("frame loop still busy after {} s; leaving the model sessions open",
+                        config.shutdown().timeoutS());
+                closeables.removeIf(c -> c instanceof ModelBundle || c instanceof Detector);
+            }
+        }
         for (int i = closeables.size() - 1; i >= 0; i--) {
             AutoCloseable c = closeables.get(i);
             try {

@@ -149,12 +149,13 @@ class ServiceRunnerTest {
             Map<String, Double> m = metrics(health);
             assertEquals(0.0, m.get("crackcam_position_fix"), "no gpsd, no position");
             assertEquals(0.0, m.get("crackcam_frames_positioned_total"));
-            assertEquals(0.0, m.get("crackcam_source_reconnects_total"));
-            assertTrue(m.get("crackcam_frames_skipped_total") > 0, "15 fps sampled down to 4");
+            assertTrue(m.get("crackcam_frames_skipped_total") + m.get("crackcam_frames_dropped_total") > 0,
+                    "15 fps cannot all be processed at ≤ 4 fps: sampled away or dropped, and counted");
+            double reconnects = m.get("crackcam_source_reconnects_total");
 
             kill(server);
             assertTrue(await(() -> healthz(health) == 503, 30_000), "unhealthy while the camera is gone");
-            assertTrue(await(() -> metrics(health).get("crackcam_source_reconnects_total") >= 1, 30_000));
+            assertTrue(await(() -> metrics(health).get("crackcam_source_reconnects_total") >= reconnects + 1, 30_000));
             server = rtspServer(rtsp, video);
             double before = metrics(health).get("crackcam_frames_processed_total");
             assertTrue(await(() -> metrics(health).get("crackcam_frames_processed_total") >= before + 5, 60_000),

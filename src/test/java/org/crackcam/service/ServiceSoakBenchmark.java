@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Soak: the whole service (real detector, CPU) on a looped synthetic replay for
- * {@code -Dsoak.seconds} (default 180), sampling resident memory (VmRSS) and the JVM's thread count
+ * {@code -Dsoak.seconds} (default 180), sampling resident memory (VmRSS) and the process's thread count
  * every 5 s. After a warm-up of a third of the run, growth from the first to the last post-warm-up
  * window must stay under 5 %. Prints the samples and the figures.
  *
@@ -40,6 +40,16 @@ class ServiceSoakBenchmark {
         soak(dir, Integer.getInteger("soak.seconds", 180));
     }
 
+    /** Threads of the whole process (JVM, ONNX Runtime, FFmpeg), from /proc/self/status. */
+    static int osThreads() throws java.io.IOException {
+        for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (l.startsWith("Threads:")) {
+                return Integer.parseInt(l.substring(8).trim());
+            }
+        }
+        return -1;
+    }
+
     /** Runs the soak outside JUnit: {@code ServiceSoakBenchmark [SECONDS]}. */
     public static void main(String[] args) throws Exception {
         Path tmp = Files.createTempDirectory("crackcam-soak");
@@ -48,7 +58,7 @@ class ServiceSoakBenchmark {
     }
 
     static void soak(Path dir, int seconds) throws Exception {
-        Path video = ServiceRunnerTest.video(dir, 10);
+        Path video = ServiceRunnerTest.video(dir, Integer.getInteger("soak.video.seconds", 10));
         Path cfg = dir.resolve("soak.yaml");
         Files.writeString(cfg, String.join("\n",
                 "device:", "  id: soak",
@@ -71,7 +81,7 @@ class ServiceSoakBenchmark {
             while ((System.nanoTime() - t0) / 1e9 < seconds) {
                 Thread.sleep(5000);
                 samples.add(new Sample((System.nanoTime() - t0) / 1e9, ProcessMemory.read().rssMiB(),
-                        Thread.activeCount(), service.metrics().processed()));
+                        osThreads(), service.metrics().processed()));
             }
             service.requestStop();
             loop.join(20_000);
