@@ -116,6 +116,7 @@ public final class ServiceRunner implements AutoCloseable {
 
     private void build(FrameProcessor processor, String modelName, String sha) {
         closeables.add(notifier);
+        warmUpJpegEncoder();
         boolean replay = config.camera().kind() == ServiceConfig.CameraKind.FILE;
         AlertContext ctx = new AlertContext(config.deviceId(), replay ? "file" : "camera", modelName, sha);
         Outbox outbox = Outbox.open(config.outbox().dir(), config.outbox().maxBytes());
@@ -157,6 +158,20 @@ public final class ServiceRunner implements AutoCloseable {
                         publisher.publishStatus();
                     }
                 }, config.health().statusIntervalS());
+    }
+
+    /**
+     * Alerts carry JPEG overlays made with ImageIO, whose first use registers JVM shutdown hooks. An
+     * event flushed at SIGTERM may be the first alert of the run: without this warm-up, building it
+     * fails with "Shutdown in progress" and the alert is lost.
+     */
+    static void warmUpJpegEncoder() {
+        try {
+            var img = new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_3BYTE_BGR);
+            javax.imageio.ImageIO.write(img, "jpg", new java.io.ByteArrayOutputStream());
+        } catch (IOException | RuntimeException e) {
+            Logger.debug("JPEG encoder warm-up: {}", e.toString());
+        }
     }
 
     private MqttSettings mqttSettings() {

@@ -54,7 +54,7 @@ class ServiceProcessTest {
         pb.redirectErrorStream(true).redirectOutput(dir.resolve("service.log").toFile());
         Process service = pb.start();
         try {
-            assertTrue(ServiceRunnerTest.await(() -> count(received, "WATCHDOG=1") >= 2, 90_000),
+            assertTrue(ServiceRunnerTest.await(() -> count(received, "WATCHDOG=1") >= 2, 300_000), // slow under load
                     "watchdog fed while frames flow: " + read(received) + "\n" + read(dir.resolve("service.log")));
             String ready = Files.readAllLines(received).stream().filter(l -> l.contains("READY=1")).findFirst()
                     .orElseThrow();
