@@ -9,10 +9,10 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import org.crackcam.capture.VideoFrame;
 import org.crackcam.capture.live.Backoff;
 import org.crackcam.capture.live.FrameQueue;
 import org.crackcam.capture.live.LiveFrame;
-import org.crackcam.capture.VideoFrame;
 import org.junit.jupiter.api.Test;
 
 class FrameQueueTest {

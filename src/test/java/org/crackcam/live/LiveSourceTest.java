@@ -14,7 +14,6 @@ import java.util.concurrent.TimeUnit;
 import org.crackcam.capture.live.FfmpegReader;
 import org.crackcam.capture.live.FrameReader;
 import org.crackcam.capture.live.GstPipeReader;
-import org.crackcam.capture.live.LiveFrame;
 import org.crackcam.capture.live.LiveSource;
 import org.crackcam.capture.VideoFrame;
 import org.junit.jupiter.api.Test;

@@ -85,5 +85,4 @@ class ServiceProcessTest {
     static String read(Path f) throws Exception {
         return Files.exists(f) ? Files.readString(f) : "";
     }
-
 }
