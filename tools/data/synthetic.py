@@ -180,10 +180,13 @@ def generate_split(split: str, n: int, seed: int, workers: int, on_tile=None,
             i += 1
         return kept
     ctx = mp.get_context("fork")
-    batch = workers * 8
     start = 0
     with ctx.Pool(workers) as pool:
         while not done():
+            # enough scenes for what is still missing (~20 tiles of each class per scene)
+            missing = max(want[0] - got[0], want[1] - got[1])
+            batch = min(workers * 8, max(1, -(-missing // 20)))
+            batch = -(-batch // workers) * workers
             jobs = [(split, seed, i, crack_rate) for i in range(start, start + batch)]
             for j, tiles in enumerate(pool.imap(_job, jobs)):
                 if done():
