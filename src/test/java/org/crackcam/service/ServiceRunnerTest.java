@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The whole service with the real detector (models/edge-synthetic, ONNX Runtime CPU): a live RTSP
  * camera served by a real RTSP server that is killed and restarted, an unreachable gpsd, the
  * health endpoint; and a file replay with an SRT position sidecar and frame sampling.
- * Videos are synthetic (ffmpeg testsrc).
+ * Videos are synthetic: the e2e drive (src/test/resources/drives/e2e, when present) over RTSP,
+ * ffmpeg testsrc otherwise.
  */
 class ServiceRunnerTest {
 
@@ -56,6 +57,24 @@ class ServiceRunnerTest {
         String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, log);
         return out;
+    }
+
+    static final Path DRIVE = Path.of("src/test/resources/drives/e2e/drive.mp4");
+
+    /** The synthetic e2e drive (8 s, 960x540) looped 8 times without re-encoding. */
+    static Path loopedDrive(Path dir) throws Exception {
+        Path out = dir.resolve("drive-looped.mp4");
+        Process p = new ProcessBuilder("ffmpeg", "-v", "error", "-y", "-stream_loop", "7", "-i",
+                DRIVE.toAbsolutePath().toString(), "-c", "copy", out.toString()).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, log);
+        return out;
+    }
+
+    /** False for an interim bundle exported from random weights ({@code provenance.untrained}). */
+    static boolean trainedBundle() throws IOException {
+        var m = new com.fasterxml.jackson.databind.ObjectMapper().readTree(BUNDLE.resolve("manifest.json").toFile());
+        return !m.path("provenance").path("untrained").asBoolean(false);
     }
 
     static Map<String, Double> metrics(int port) throws Exception {
@@ -116,7 +135,8 @@ class ServiceRunnerTest {
     void liveRtspServiceSurvivesServerRestartsWithoutGpsd() throws Exception {
         assumeTrue(Files.isDirectory(BUNDLE), "no model bundle");
         assumeTrue(onPath("ffmpeg") && Files.isExecutable(Path.of("/usr/bin/python3")), "ffmpeg/python3 missing");
-        Path video = video(dir, 60);
+        boolean drive = Files.isRegularFile(DRIVE);
+        Path video = drive ? loopedDrive(dir) : video(dir, 60);
         int rtsp = freePort();
         int health = freePort();
         int gpsd = freePort(); // nothing listens: gpsd unreachable
@@ -162,9 +182,14 @@ class ServiceRunnerTest {
                     "processing again after the server restart");
             assertEquals(200, healthz(health));
             m = metrics(health);
-            System.out.printf("rtsp service: processed %.0f, skipped %.0f, dropped %.0f, reconnects %.0f%n",
-                    m.get("crackcam_frames_processed_total"), m.get("crackcam_frames_skipped_total"),
-                    m.get("crackcam_frames_dropped_total"), m.get("crackcam_source_reconnects_total"));
+            System.out.printf("rtsp service (%s): processed %.0f, with crack %.0f, skipped %.0f, dropped %.0f, "
+                            + "reconnects %.0f%n", drive ? "synthetic e2e drive" : "testsrc",
+                    m.get("crackcam_frames_processed_total"), m.get("crackcam_frames_with_crack_total"),
+                    m.get("crackcam_frames_skipped_total"), m.get("crackcam_frames_dropped_total"),
+                    m.get("crackcam_source_reconnects_total"));
+            if (drive && trainedBundle()) {
+                assertTrue(m.get("crackcam_frames_with_crack_total") > 0, "cracks in the synthetic drive");
+            }
             assertTrue(m.get("crackcam_frames_captured_total") >= m.get("crackcam_frames_processed_total")
                     + m.get("crackcam_frames_skipped_total"), "conservation: captured ≥ processed + skipped");
 
