@@ -126,6 +126,11 @@ public final class AlertStage implements DetectionListener {
         return outbox;
     }
 
+    /** The publisher delivering the outbox, or null without a broker (service: status and metrics). */
+    public OutboxPublisher publisher() {
+        return publisher;
+    }
+
     /** Alerts made by this stage. */
     public long alertCount() {
         return alerts;

@@ -15,6 +15,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 import org.crackcam.pipeline.CrackcamException;
@@ -236,7 +237,7 @@ public final class OutboxPublisher implements AutoCloseable {
                             settings.brokerUri(), settings.clientId(), outbox.size());
                     lastLogged = null;
                     backoff.reset();
-                    transport.publish(settings.statusTopic(), status("online"), 1, true);
+                    transport.publish(settings.statusTopic(), onlineStatus(), 1, true);
                 }
                 fill();
                 wake.tryAcquire(IDLE_REFRESH.toMillis(), TimeUnit.MILLISECONDS);
@@ -290,6 +291,26 @@ public final class OutboxPublisher implements AutoCloseable {
                 }
             });
         }
+    }
+
+    // service (added for crackcam run): the retained status carries the service's health document.
+    private volatile Supplier<byte[]> onlineStatus;
+
+    /** The retained "online" status document to publish instead of the short one; null = the short one. */
+    public void setOnlineStatus(Supplier<byte[]> supplier) {
+        this.onlineStatus = supplier;
+    }
+
+    /** Publishes the online status now when connected (any thread; the publish is asynchronous). */
+    public void publishStatus() {
+        if (connected && transport.isConnected() && !stopping) {
+            transport.publish(settings.statusTopic(), onlineStatus(), 1, true);
+        }
+    }
+
+    private byte[] onlineStatus() {
+        Supplier<byte[]> s = onlineStatus;
+        return s == null ? status("online") : s.get();
     }
 
     private byte[] status(String state) {

@@ -14,7 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
-class HealthServerTest {
+public class HealthServerTest {
 
     private static HttpResponse<String> get(HealthServer s, String path) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
@@ -22,7 +22,7 @@ class HealthServerTest {
     }
 
     /** Parses the exposition text: every sample must follow its HELP and TYPE lines. */
-    static Map<String, Double> parse(String text) {
+    public static Map<String, Double> parse(String text) {
         Map<String, Double> samples = new LinkedHashMap<>();
         String help = null;
         String type = null;
@@ -100,6 +100,8 @@ class HealthServerTest {
         assertTrue(!on.has("last_error"));
         JsonNode off = new ObjectMapper().readTree(StatusDocument.offline("van-07").toJson());
         assertEquals(false, off.get("online").asBoolean());
-        assertEquals(4, off.size(), "schema_version, device_id, online, time");
+        assertEquals(5, off.size(), "schema_version, state, device_id, online, time");
+        assertEquals("offline", off.get("state").asText());
+        assertEquals("online", on.get("state").asText());
     }
 }
