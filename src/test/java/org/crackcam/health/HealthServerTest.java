@@ -51,7 +51,7 @@ public class HealthServerTest {
         ServiceMetrics m = new ServiceMetrics("van-07", "cpu");
         m.source(() -> 120, () -> 7, () -> 2, () -> 1, () -> true);
         m.delivery(() -> 3, () -> 11);
-        try (HealthServer s = HealthServer.start(0, m, 0.3)) {
+        try (HealthServer s = HealthServer.start(0, m, 2.0)) {
             assertEquals("127.0.0.1", s.address().getAddress().getHostAddress(), "loopback only");
             HttpResponse<String> r = get(s, "/healthz");
             assertEquals(503, r.statusCode());
@@ -62,7 +62,7 @@ public class HealthServerTest {
             }
             r = get(s, "/healthz");
             assertEquals(200, r.statusCode(), r.body());
-            Thread.sleep(400);
+            Thread.sleep(2200); // frames stop for longer than stale_after_s
             m.error("camera cam0: connection refused");
             r = get(s, "/healthz");
             assertEquals(503, r.statusCode(), "frames stopped");
