@@ -513,6 +513,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> Tuple[TrainConfig, argpa
                     help="continue from <out>/seed<k>/last.pt (or the given last.pt, one seed only)")
     ap.add_argument("--plot", metavar="RUN_DIR", default=None,
                     help="only (re)draw curves.png for every seed directory under RUN_DIR")
+    ap.add_argument("--summarise", metavar="RUN_DIR", default=None,
+                    help="only rewrite RUN_DIR/summary.json from every seed*/result.json "
+                         "(seeds trained by separate commands)")
     ap.add_argument("--test", metavar="CKPT", default=None,
                     help="only evaluate CKPT on the test split of its dataset (or --data when "
                          "given) and print the accuracy; with --write store it in CKPT")
@@ -547,6 +550,17 @@ def validate(cfg: TrainConfig) -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     cfg, a = parse_args(argv)
     try:
+        if a.summarise:
+            run = Path(a.summarise)
+            res = [json.loads(p.read_text()) for p in sorted(run.glob("seed*/result.json"))]
+            if not res:
+                raise UsageError(f"--summarise {run}: no seed*/result.json found")
+            res.sort(key=lambda r: r["seed"])
+            s = summarise(run, res)
+            print(json.dumps({"seeds": s["seeds"], "test_accuracy": s["test_accuracy"],
+                              "mean": round(s["test_accuracy_mean"], 4),
+                              "std": round(s["test_accuracy_std"], 4)}))
+            return 0
         if a.test:
             return test_checkpoint(Path(a.test), Path(a.data) if a.data_given else None, cfg,
                                    a.write)

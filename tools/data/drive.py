@@ -269,7 +269,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
     cv2.setNumThreads(2)
     t0 = time.time()
-    truth = generate(a.out, a.seed, a.seconds, a.speed, a.crf, a.max_mb)
+    try:
+        truth = generate(a.out, a.seed, a.seconds, a.speed, a.crf, a.max_mb)
+    except (OSError, RuntimeError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     mp4 = a.out / "drive.mp4"
     ids = {c["id"] for f in truth["frames"] for c in f["cracks"]}
     ntile = sum(t["label"] == "crack" for f in truth["frames"] for t in f["tiles"])

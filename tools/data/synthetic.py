@@ -227,6 +227,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     except FileExistsError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:
+        print(f"error: cannot create {a.out}: {e}", file=sys.stderr)
+        return 1
     total = a.train + a.val + a.test
     done = [0]
     t0 = time.time()
@@ -263,6 +266,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             "grid": {"rows": R.GRID_ROWS, "cols": R.GRID_COLS, "tile": R.GRID_TILE},
             "meta": "meta.jsonl",
         })
+    except OSError as e:
+        writer.abort()
+        print(f"\nerror: {e}", file=sys.stderr)
+        return 1
     except BaseException:
         writer.abort()
         raise

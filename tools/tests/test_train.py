@@ -202,3 +202,17 @@ def test_test_option_evaluates_and_writes(dataset, tmp_path, capsys):
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert out["test_accuracy"] == r["test_accuracy"] and out["test_samples"] == 12
     assert tr.torch_load(ck_path)["test_accuracy"] == r["test_accuracy"]
+
+
+def test_summarise_over_separately_trained_seeds(tmp_path, capsys):
+    run = tmp_path / "sum"
+    for seed, acc in ((0, 0.9), (3, 0.96)):
+        (run / f"seed{seed}").mkdir(parents=True)
+        (run / f"seed{seed}/result.json").write_text(json.dumps(
+            {"seed": seed, "test_accuracy": acc, "wall_seconds": 1.0, "best_epoch": 2}))
+    assert tr.main(["--summarise", str(run)]) == 0
+    s = json.loads((run / "summary.json").read_text())
+    assert s["seeds"] == [0, 3]
+    assert s["test_accuracy_mean"] == pytest.approx(0.93)
+    assert s["test_accuracy_std"] == pytest.approx(np.std([0.9, 0.96], ddof=1))
+    assert tr.main(["--summarise", str(tmp_path / "empty")]) == 2

@@ -254,6 +254,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("data", data.toString() + " (split " + split + ", " + n + " samples"
                 + (limit > 0 ? ", evenly spaced subset" : "") + ")");
+        s.put("dataset_source", EvalDataset.describe(data));
         s.put("methods", cfg.methods().stream().map(Method::id).toList());
         s.put("insertion_deletion", "step " + cfg.insertionDeletion().stepPixels() + " pixels (" + steps
                 + " steps), insertion substrate " + cfg.insertionDeletion().insertionSubstrate()

@@ -25,6 +25,8 @@ import picocli.CommandLine.ScopeType;
                 DemoCommand.class,
                 ListenCommand.class,
                 DeliverCommand.class,
+                RunCommand.class,
+                CheckConfigCommand.class,
                 EvaluateCommand.class,
                 CommandLine.HelpCommand.class
         })

@@ -34,6 +34,20 @@ public final class EvalDataset {
     private EvalDataset() {
     }
 
+    /**
+     * The dataset's {@code source} and {@code seed} from dataset.json ("synthetic", "rdd2022-rdc"),
+     * for labelling reports; "unknown" when absent or unreadable.
+     */
+    public static String describe(Path root) {
+        try {
+            var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(root.resolve("dataset.json").toFile());
+            String source = node.path("source").asText("unknown");
+            return node.has("seed") ? source + " (seed " + node.get("seed").asText() + ")" : source;
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
     /** Every sample of the split; throws IllegalArgumentException naming a missing root or split. */
     public static List<Sample> list(Path root, String split) {
         if (!Files.isRegularFile(root.resolve("dataset.json"))) {

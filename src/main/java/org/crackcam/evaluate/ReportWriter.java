@@ -66,7 +66,8 @@ public final class ReportWriter {
     public static String markdown(Report r) {
         StringBuilder sb = new StringBuilder();
         sb.append("# Evaluation results\n\n");
-        sb.append("Created ").append(r.createdAt()).append("; bundles: ");
+        sb.append("Created ").append(r.createdAt()).append("; dataset: ")
+                .append(r.settings().getOrDefault("dataset_source", "unknown")).append("; bundles: ");
         for (int i = 0; i < r.bundles().size(); i++) {
             var b = r.bundles().get(i);
             sb.append(i == 0 ? "" : ", ").append('`').append(b.bundle()).append('`');
@@ -116,12 +117,32 @@ public final class ReportWriter {
             sb.append("| ").append(s.method()).append(String.format(Locale.ROOT, " | %.4f | %.4f |%n",
                     s.mapSecondsPerImage(), s.metricSecondsPerImage()));
         }
+        Report.Summary rise = find(r, Method.RISE.id());
+        Report.Summary ours = find(r, Method.LRP_BN.id());
+        if (rise != null) {
+            sb.append(String.format(Locale.ROOT, "%nRISE's own cost: %.3f s per image for its map (%s ABN passes)",
+                    rise.mapSecondsPerImage(), r.settings().getOrDefault("rise", "?")));
+            if (ours != null && ours.mapSecondsPerImage() > 0) {
+                sb.append(String.format(Locale.ROOT, ", %.0f× the LRP-BN map (%.4f s)",
+                        rise.mapSecondsPerImage() / ours.mapSecondsPerImage(), ours.mapSecondsPerImage()));
+            }
+            sb.append(".\n");
+        }
         sb.append(String.format(Locale.ROOT, "%nWall time of the whole run: %.1f s.%n", r.wallSeconds()));
         sb.append("\n## Settings\n\n");
         for (Map.Entry<String, Object> e : r.settings().entrySet()) {
             sb.append("- ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
         }
         return sb.toString();
+    }
+
+    private static Report.Summary find(Report r, String method) {
+        for (var s : r.summary()) {
+            if (s.method().equals(method)) {
+                return s;
+            }
+        }
+        return null;
     }
 
     private static String binarisationText(Report.Summary s, Report r) {
