@@ -44,10 +44,14 @@ class EndToEndTest {
     static final Path DRIVE = Path.of(System.getProperty("crackcam.e2e.drive", "src/test/resources/drives/e2e"));
     static final int MIN_PX = 30;
 
-    // Floors (trained bundle measured: see docs/runtime.md)
-    static final double CRACK_RECALL_FLOOR = 0.0;
-    static final double TILE_RECALL_FLOOR = 0.0;
-    static final double MASK_IOU_FLOOR = 0.0;
+    // Floors, set below the trained bundle's measurement (seed 0, test accuracy 0.936):
+    // crack recall 1.000 (12/12), instance recall 0.883, tile recall 0.953, tile precision 0.948,
+    // mask IoU 0.075 (C1C masks are blobs at 28x28 resolution; the truth cracks are thin lines).
+    static final double CRACK_RECALL_FLOOR = 0.75;
+    static final double INSTANCE_RECALL_FLOOR = 0.70;
+    static final double TILE_RECALL_FLOOR = 0.80;
+    static final double TILE_PRECISION_FLOOR = 0.80;
+    static final double MASK_IOU_FLOOR = 0.05;
 
     @Test
     void detectsAndOutlinesTheDrivesCracks() throws Exception {
@@ -140,7 +144,9 @@ class EndToEndTest {
                 predPx, truthPx);
         assertTrue(frames > 0 && !eligible.isEmpty(), "the drive has frames and cracks in the grid");
         assertTrue(crackRecall >= CRACK_RECALL_FLOOR, "crack recall " + crackRecall);
+        assertTrue(instanceRecall >= INSTANCE_RECALL_FLOOR, "instance recall " + instanceRecall);
         assertTrue(tileRecall >= TILE_RECALL_FLOOR, "tile recall " + tileRecall);
+        assertTrue(tilePrecision >= TILE_PRECISION_FLOOR, "tile precision " + tilePrecision);
         assertTrue(iou >= MASK_IOU_FLOOR, "mask IoU " + iou);
     }
 
