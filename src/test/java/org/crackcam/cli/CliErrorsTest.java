@@ -40,7 +40,7 @@ class CliErrorsTest {
 
     @Test
     void missingVideoExits3() {
-        var r = CliRunner.run("replay", tmp.resolve("missing.mp4").toString(), "--out", tmp.resolve("o1").toString(),
+        var r = CliRunner.run("replay", "--no-alerts", tmp.resolve("missing.mp4").toString(), "--out", tmp.resolve("o1").toString(),
                 "--bundle", BUNDLE);
         assertOneLine(r, ExitCodes.BAD_INPUT, "missing.mp4: file not found");
     }
@@ -48,7 +48,7 @@ class CliErrorsTest {
     @Test
     void shippedTruncatedMp4Exits3AndKeepsWhatWasWritten() throws Exception {
         Path out = tmp.resolve("o2");
-        var r = CliRunner.run("replay", SHIPPED_TRUNCATED.toString(), "--out", out.toString(), "--bundle", BUNDLE,
+        var r = CliRunner.run("replay", "--no-alerts", SHIPPED_TRUNCATED.toString(), "--out", out.toString(), "--bundle", BUNDLE,
                 "--all-frames", "--every", "4");
         assertOneLine(r, ExitCodes.BAD_INPUT, "truncated");
         JsonNode summary = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
@@ -62,7 +62,7 @@ class CliErrorsTest {
     @Test
     void generatedTruncatedMp4Exits3() throws Exception {
         Path cut = TestVideos.truncate(TestVideos.noisyH264(tmp.resolve("noisy.mp4")), tmp.resolve("cut.mp4"), 0.5);
-        var r = CliRunner.run("replay", cut.toString(), "--out", tmp.resolve("o3").toString(), "--bundle", BUNDLE,
+        var r = CliRunner.run("replay", "--no-alerts", cut.toString(), "--out", tmp.resolve("o3").toString(), "--bundle", BUNDLE,
                 "--roi", "rect:0.1,0.5,0.9,0.95");
         assertOneLine(r, ExitCodes.BAD_INPUT, "truncated or corrupt");
     }
@@ -78,7 +78,7 @@ class CliErrorsTest {
     void bundleWithAFlippedByteExits4() throws Exception {
         Path copy = TestBundles.copy(tmp.resolve("flipped"));
         TestBundles.flipByte(copy.resolve("abn.onnx"));
-        var r = CliRunner.run("replay", video.toString(), "--out", tmp.resolve("o5").toString(), "--bundle", copy.toString());
+        var r = CliRunner.run("replay", "--no-alerts", video.toString(), "--out", tmp.resolve("o5").toString(), "--bundle", copy.toString());
         assertOneLine(r, ExitCodes.BAD_BUNDLE, "abn.onnx sha256 mismatch (manifest ");
     }
 
@@ -86,23 +86,23 @@ class CliErrorsTest {
     void graphFromAnotherBundleExits4() throws Exception {
         Path copy = TestBundles.copy(tmp.resolve("swapped"));
         TestBundles.swapGraph(copy, "lrp_bn", "abn.onnx");
-        var r = CliRunner.run("replay", video.toString(), "--out", tmp.resolve("o6").toString(), "--bundle", copy.toString());
+        var r = CliRunner.run("replay", "--no-alerts", video.toString(), "--out", tmp.resolve("o6").toString(), "--bundle", copy.toString());
         assertOneLine(r, ExitCodes.BAD_BUNDLE, "lrp_bn.onnx inputs [image] != manifest [image, target]");
     }
 
     @Test
     void roiOutsideTheFrameExits2() {
-        var r = CliRunner.run("replay", video.toString(), "--out", tmp.resolve("o7").toString(), "--bundle", BUNDLE,
+        var r = CliRunner.run("replay", "--no-alerts", video.toString(), "--out", tmp.resolve("o7").toString(), "--bundle", BUNDLE,
                 "--roi", "rect:0.5,0.5,1.2,0.9");
         assertOneLine(r, ExitCodes.USAGE, "outside the frame");
     }
 
     @Test
     void badOptionsExit2WithOneLine() {
-        assertOneLine(CliRunner.run("replay", video.toString(), "--every", "0", "--bundle", BUNDLE), ExitCodes.USAGE, "--every");
-        assertOneLine(CliRunner.run("replay", video.toString(), "--provider", "npu", "--bundle", BUNDLE),
+        assertOneLine(CliRunner.run("replay", "--no-alerts", video.toString(), "--every", "0", "--bundle", BUNDLE), ExitCodes.USAGE, "--every");
+        assertOneLine(CliRunner.run("replay", "--no-alerts", video.toString(), "--provider", "npu", "--bundle", BUNDLE),
                 ExitCodes.USAGE, "unknown execution provider 'npu'");
-        assertOneLine(CliRunner.run("replay", video.toString(), "--no-such-flag"), ExitCodes.USAGE, "Unknown option");
+        assertOneLine(CliRunner.run("replay", "--no-alerts", video.toString(), "--no-such-flag"), ExitCodes.USAGE, "Unknown option");
     }
 
     @Test

@@ -35,7 +35,7 @@ class JournalLoggingTest {
         Process p = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
                 "org.crackcam.cli.Main", "--log-format=journal", "replay", video.toString(), "--out",
                 tmp.resolve("out").toString(), "--bundle", TestBundles.EDGE_SYNTHETIC.toString(),
-                "--provider", "tensorrt", "--threads", "1", "--no-progress")).start();
+                "--provider", "tensorrt", "--threads", "1", "--no-progress", "--no-alerts")).start();
         String out = new String(p.getInputStream().readAllBytes());
         String err = new String(p.getErrorStream().readAllBytes());
         assertEquals(0, p.waitFor(), err);
