@@ -46,7 +46,7 @@ VARIANTS = {  # graph name → (gamma, skip rule); the ablations of the evaluati
     "lrp_bn_gamma1": (1.0, "paper"),
     "lrp_bn_split": (0.5, "splitting"),
 }
-GOLDEN_TARGETS = [1, 0, 1, 1]        # random, random, real/drawn crack, real no_crack (or drawn)
+GOLDEN_TARGETS = [1, 0, 1, 1]        # random, random, dataset/drawn crack, dataset no_crack (or drawn)
 ALPHA_MARGIN = 1e-4                  # golden inputs keep every α̃ at least this far from θα
 
 
@@ -267,7 +267,7 @@ def alpha_margin(model: abn.ABN, x: torch.Tensor) -> float:
 
 
 def golden_inputs(model: abn.ABN, data: Optional[Path], seed: int) -> Tuple[torch.Tensor, torch.Tensor, List[Dict]]:
-    """4 images: 2 random, 1 crack (real test tile, else drawn), 1 no_crack (real, else a second
+    """4 images: 2 random, 1 crack (dataset test tile, else drawn), 1 no_crack (dataset tile, else a second
     drawn crack); every α̃ keeps ALPHA_MARGIN from θα so ORT and PyTorch gate identically."""
     m = copy.deepcopy(model).float().eval()
     hw = m.cfg.image_size
@@ -281,20 +281,27 @@ def golden_inputs(model: abn.ABN, data: Optional[Path], seed: int) -> Tuple[torc
             chosen.append(x)
             notes.append({"kind": "random uniform [0,1]", "seed": seed, "draw": tries})
     tiles = real_tiles(data, hw)
+    source = "unknown"
+    if tiles:
+        try:
+            source = json.loads((Path(data) / "dataset.json").read_text()).get("source", "unknown")
+        except (OSError, ValueError):
+            pass
     for want in ("crack", "no_crack"):
         cands = [t for t in tiles if t[0] == want]
         pick = None
         for _, img, sid in cands:
             if alpha_margin(m, img) >= ALPHA_MARGIN:
-                pick = (img, {"kind": f"real test tile ({want})", "source": sid})
+                pick = (img, {"kind": f"dataset test tile ({want})", "source": sid, "dataset_source": source})
                 break
         if pick is None and cands:
-            pick = (cands[0][1], {"kind": f"real test tile ({want})", "source": cands[0][2]})
+            pick = (cands[0][1], {"kind": f"dataset test tile ({want})", "source": cands[0][2],
+                                  "dataset_source": source})
         if pick is None:
             for k in range(50):
                 img = ref.drawn_crack_tile(hw, seed + 10 * (want == "no_crack") + k).float()
                 if alpha_margin(m, img) >= ALPHA_MARGIN or k == 49:
-                    pick = (img, {"kind": "drawn synthetic crack tile (no real test tile found)",
+                    pick = (img, {"kind": "drawn synthetic crack tile (no dataset test tile found)",
                                   "seed": seed + 10 * (want == "no_crack") + k})
                     break
         chosen.append(pick[0])

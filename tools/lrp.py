@@ -492,7 +492,9 @@ class FoldedABN(nn.Module):
         # f_AB^(2) = GAP ∘ 1×1 conv = (1×1 conv as a dense layer) ∘ GAP: both linear, so they commute
         k = cfg.num_classes
         self.ab_gap = Step(GlobalSum(), pool_rule, dtype, "ab_gap")
-        self.ab_logit = Step(Dense(model.ab_logit_conv.weight.detach().double().view(k, k), None, dtype=dtype),
+        lb = model.ab_logit_conv.bias            # the forward needs it; z⁺ ignores it
+        self.ab_logit = Step(Dense(model.ab_logit_conv.weight.detach().double().view(k, k),
+                                   None if lb is None else lb.detach().double(), dtype=dtype),
                              rule, dtype, "ab_logit_conv")
         self.pb = nn.ModuleList()
         for bi, blk in enumerate(model.layer4):

@@ -410,6 +410,38 @@ def train_one(cfg: TrainConfig, seed: int, resume: Optional[Path] = None,
     return result
 
 
+def test_checkpoint(path: Path, data: Optional[Path], cfg: TrainConfig, write: bool) -> int:
+    """Test accuracy of a checkpoint (e.g. a best.pt of a run that was stopped before its end,
+    whose test_accuracy is still null). ``write`` stores it in the checkpoint — refused when
+    the file changed while it was being evaluated (a run still training)."""
+    if not path.is_file():
+        raise UsageError(f"--test {path}: no such file")
+    before = path.stat().st_mtime_ns
+    try:
+        model, ck = load_checkpoint(path)
+    except ValueError as e:
+        raise UsageError(str(e))
+    root = data if data is not None else Path(ck["data"]["path"])
+    if not root.is_absolute() and not root.exists():
+        root = REPO_ROOT / root
+    check_data(root)
+    torch.set_num_threads(max(1, cfg.threads))
+    ds = CrackDataset(root, "test", model.cfg.image_size, train=False, limit=cfg.limit_eval)
+    ev = evaluate(model, ds, cfg, "test")
+    res = {"checkpoint": portable_path(path), "epoch": ck.get("epoch"), "data": portable_path(root),
+           "test_accuracy": ev["acc"], "test_accuracy_ab": ev["acc_ab"], "test_loss": ev["loss"],
+           "test_samples": ev["n"]}
+    if write:
+        if path.stat().st_mtime_ns != before:
+            raise UsageError(f"--write: {path} changed during the evaluation (still training?); "
+                             "not written")
+        ck.update(test_accuracy=ev["acc"], test_accuracy_ab=ev["acc_ab"], test_loss=ev["loss"])
+        save_atomic(ck, path)
+        res["written"] = True
+    print(json.dumps(res))
+    return 0
+
+
 def summarise(out: Path, results: List[Dict]) -> Dict:
     accs = [r["test_accuracy"] for r in results]
     summary = {"runs": len(results), "seeds": [r["seed"] for r in results],
@@ -481,7 +513,15 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> Tuple[TrainConfig, argpa
                     help="continue from <out>/seed<k>/last.pt (or the given last.pt, one seed only)")
     ap.add_argument("--plot", metavar="RUN_DIR", default=None,
                     help="only (re)draw curves.png for every seed directory under RUN_DIR")
+    ap.add_argument("--summarise", metavar="RUN_DIR", default=None,
+                    help="only rewrite RUN_DIR/summary.json from every seed*/result.json "
+                         "(seeds trained by separate commands)")
+    ap.add_argument("--test", metavar="CKPT", default=None,
+                    help="only evaluate CKPT on the test split of its dataset (or --data when "
+                         "given) and print the accuracy; with --write store it in CKPT")
+    ap.add_argument("--write", action="store_true", help="with --test: write test_accuracy into CKPT")
     a = ap.parse_args(argv)
+    a.data_given = any(x == "--data" or x.startswith("--data=") for x in (argv or sys.argv[1:]))
     cfg = TrainConfig(preset=a.preset, data=a.data, out=a.out, seeds=tuple(a.seeds),
                       batch_size=a.batch_size, max_epochs=a.max_epochs, patience=a.patience,
                       lr_fe=a.lr_fe, lr_head=a.lr_head, weight_decay=a.weight_decay, lam=a.lam,
@@ -510,6 +550,20 @@ def validate(cfg: TrainConfig) -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     cfg, a = parse_args(argv)
     try:
+        if a.summarise:
+            run = Path(a.summarise)
+            res = [json.loads(p.read_text()) for p in sorted(run.glob("seed*/result.json"))]
+            if not res:
+                raise UsageError(f"--summarise {run}: no seed*/result.json found")
+            res.sort(key=lambda r: r["seed"])
+            s = summarise(run, res)
+            print(json.dumps({"seeds": s["seeds"], "test_accuracy": s["test_accuracy"],
+                              "mean": round(s["test_accuracy_mean"], 4),
+                              "std": round(s["test_accuracy_std"], 4)}))
+            return 0
+        if a.test:
+            return test_checkpoint(Path(a.test), Path(a.data) if a.data_given else None, cfg,
+                                   a.write)
         if a.plot:
             run = Path(a.plot)
             dirs = sorted(p for p in run.glob("seed*") if (p / "metrics.jsonl").is_file())

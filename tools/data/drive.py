@@ -97,10 +97,10 @@ def camera_at(seed: int, i: int, speed: float) -> R.Camera:
                     roll=0.004 * math.sin(2 * math.pi * t * 0.5 + ph[2]))
 
 
-def render_frame(road: R.Road, seed: int, i: int, speed: float) -> Dict[str, np.ndarray]:
+def render_frame(road: R.Road, seed: int, i: int, speed: float, far_m: float = FAR_M) -> Dict[str, np.ndarray]:
     """Frame ``i`` exactly as it goes into the video (before H.264), with its crack masks."""
     cam = camera_at(seed, i, speed)
-    v = R.render_view(road, cam, 0, R.FRAME_H, ss=2, far=True, far_m=FAR_M)
+    v = R.render_view(road, cam, 0, R.FRAME_H, ss=2, far=True, far_m=far_m)
     rng = _gen(seed, 99, i)
     img = v["bgr"].astype(np.float32)
     t = i / FPS
@@ -161,18 +161,19 @@ def _ffmpeg_cmd(path: Path, crf: int) -> List[str]:
             "-metadata", "comment=SYNTHETIC crackcam drive", str(path)]
 
 
-def road_length(seconds: float, speed: float) -> float:
-    return speed * seconds + FAR_M + R.NEAR_MAX + 8
+def road_length(seconds: float, speed: float, far_m: float = FAR_M) -> float:
+    return speed * seconds + far_m + R.NEAR_MAX + 8
 
 
 def generate(out: Path, seed: int, seconds: float, speed: float = 9.0, crf: int = 27,
              max_mb: Optional[float] = None, progress: bool = True,
-             road: Optional[R.Road] = None) -> Dict:
+             road: Optional[R.Road] = None, far_m: float = FAR_M) -> Dict:
     """Render the drive into ``out``; ``road`` (from :func:`build_road` with the same seed and
-    :func:`road_length`) may be passed in to share its chunk cache."""
+    :func:`road_length`) may be passed in to share its chunk cache. ``far_m``: rendered road
+    distance (the shipped drives use the default; tests use less to save time)."""
     n = int(round(seconds * FPS))
     if road is None:
-        road = build_road(seed, road_length(seconds, speed))
+        road = build_road(seed, road_length(seconds, speed, far_m))
     out.mkdir(parents=True, exist_ok=True)
     frames_dir = out / ".frames.partial"
     frames_dir.mkdir(exist_ok=True)
@@ -181,7 +182,7 @@ def generate(out: Path, seed: int, seconds: float, speed: float = 9.0, crf: int 
     t0 = time.time()
     with open(raw_path, "wb") as raw:
         for i in range(n):
-            v = render_frame(road, seed, i, speed)
+            v = render_frame(road, seed, i, speed, far_m)
             raw.write(v["bgr"].tobytes())
             truth_frames.append(frame_truth(v, i))
             if progress:
@@ -204,7 +205,7 @@ def generate(out: Path, seed: int, seconds: float, speed: float = 9.0, crf: int 
     x0, y0, x1, y1 = R.ROI_PX
     truth = {
         "synthetic": True, "note": NOTE, "generator": GENERATOR, "generator_version": VERSION,
-        "seed": seed, "video": "drive.mp4", "fps": FPS, "width": R.FRAME_W, "height": R.FRAME_H,
+        "seed": seed, "video": "drive.mp4", "far_m": far_m, "fps": FPS, "width": R.FRAME_W, "height": R.FRAME_H,
         "frame_count": n, "seconds": n / FPS, "speed_mps": speed, "h264_crf": crf,
         "roi": {"x0": R.ROI_NORM[0], "y0": R.ROI_NORM[1], "x1": R.ROI_NORM[2], "y1": R.ROI_NORM[3],
                 "px": {"x0": x0, "y0": y0, "x1": x1, "y1": y1}},
@@ -268,7 +269,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
     cv2.setNumThreads(2)
     t0 = time.time()
-    truth = generate(a.out, a.seed, a.seconds, a.speed, a.crf, a.max_mb)
+    try:
+        truth = generate(a.out, a.seed, a.seconds, a.speed, a.crf, a.max_mb)
+    except (OSError, RuntimeError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     mp4 = a.out / "drive.mp4"
     ids = {c["id"] for f in truth["frames"] for c in f["cracks"]}
     ntile = sum(t["label"] == "crack" for f in truth["frames"] for t in f["tiles"])

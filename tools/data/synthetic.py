@@ -180,10 +180,13 @@ def generate_split(split: str, n: int, seed: int, workers: int, on_tile=None,
             i += 1
         return kept
     ctx = mp.get_context("fork")
-    batch = workers * 8
     start = 0
     with ctx.Pool(workers) as pool:
         while not done():
+            # enough scenes for what is still missing (~20 tiles of each class per scene)
+            missing = max(want[0] - got[0], want[1] - got[1])
+            batch = min(workers * 8, max(1, -(-missing // 20)))
+            batch = -(-batch // workers) * workers
             jobs = [(split, seed, i, crack_rate) for i in range(start, start + batch)]
             for j, tiles in enumerate(pool.imap(_job, jobs)):
                 if done():
@@ -224,6 +227,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     except FileExistsError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:
+        print(f"error: cannot create {a.out}: {e}", file=sys.stderr)
+        return 1
     total = a.train + a.val + a.test
     done = [0]
     t0 = time.time()
@@ -260,6 +266,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             "grid": {"rows": R.GRID_ROWS, "cols": R.GRID_COLS, "tile": R.GRID_TILE},
             "meta": "meta.jsonl",
         })
+    except OSError as e:
+        writer.abort()
+        print(f"\nerror: {e}", file=sys.stderr)
+        return 1
     except BaseException:
         writer.abort()
         raise

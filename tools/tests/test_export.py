@@ -227,7 +227,8 @@ def test_golden_uses_real_test_tiles(tmp_path):
     m = abn.build("tiny").eval()
     x, t, notes = ex.golden_inputs(m, root, 0)
     assert x.shape == (4, 3, 32, 32) and t.tolist() == ex.GOLDEN_TARGETS
-    assert notes[2]["kind"] == "real test tile (crack)" and notes[3]["kind"] == "real test tile (no_crack)"
+    assert notes[2]["kind"] == "dataset test tile (crack)" and notes[3]["kind"] == "dataset test tile (no_crack)"
+    assert notes[2]["dataset_source"] == "synthetic"
     assert notes[2]["source"].endswith("crack-0001.jpg")
     assert 0.0 <= float(x.min()) and float(x.max()) <= 1.0
     assert abs(float(x[3].mean()) - ((180 * 4 + 75) / 5) / 255.0) < 0.05    # the bright tile, resized

@@ -35,8 +35,8 @@ def test_head_shapes(preset):
     a = m.attention_stack(out.h)
     assert a.shape == (3, c.num_classes, f, f)
     assert bool((a >= 0).all())
-    if preset == "edge":  # docs/architecture.md: edge h is 256×14×14 at 112×112
-        assert (c.image_size, f, c_h) == (112, 14, 256)
+    if preset == "edge":  # docs/architecture.md: edge input 112×112, h at 14×14
+        assert (c.image_size, f) == (112, 14)
 
 
 def test_alpha_is_alpha_tilde_gated_at_theta():

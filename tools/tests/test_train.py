@@ -187,3 +187,32 @@ def test_bad_input_one_line_and_nonzero(dataset, tmp_path, capsys, args, needle)
     err = capsys.readouterr().err.strip().splitlines()
     assert rc != 0
     assert len(err) == 1 and needle in err[0], err
+
+
+def test_test_option_evaluates_and_writes(dataset, tmp_path, capsys):
+    cfg = _cfg(dataset, tmp_path / "t", max_epochs=1)
+    r = tr.train_one(cfg, 0)
+    ck_path = tmp_path / "t/seed0/best.pt"
+    ck = tr.torch_load(ck_path)
+    ck["test_accuracy"] = None          # as a run stopped before its end leaves best.pt
+    tr.save_atomic(ck, ck_path)
+    capsys.readouterr()
+    assert tr.main(["--test", str(ck_path), "--data", str(dataset), "--write", "--threads", "1",
+                    "--no-progress"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["test_accuracy"] == r["test_accuracy"] and out["test_samples"] == 12
+    assert tr.torch_load(ck_path)["test_accuracy"] == r["test_accuracy"]
+
+
+def test_summarise_over_separately_trained_seeds(tmp_path, capsys):
+    run = tmp_path / "sum"
+    for seed, acc in ((0, 0.9), (3, 0.96)):
+        (run / f"seed{seed}").mkdir(parents=True)
+        (run / f"seed{seed}/result.json").write_text(json.dumps(
+            {"seed": seed, "test_accuracy": acc, "wall_seconds": 1.0, "best_epoch": 2}))
+    assert tr.main(["--summarise", str(run)]) == 0
+    s = json.loads((run / "summary.json").read_text())
+    assert s["seeds"] == [0, 3]
+    assert s["test_accuracy_mean"] == pytest.approx(0.93)
+    assert s["test_accuracy_std"] == pytest.approx(np.std([0.9, 0.96], ddof=1))
+    assert tr.main(["--summarise", str(tmp_path / "empty")]) == 2

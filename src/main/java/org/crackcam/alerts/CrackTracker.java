@@ -22,8 +22,10 @@ import org.tinylog.Logger;
 /**
  * Merges the detections of one crack across frames into one {@link CrackEvent}.
  *
- * <p>Per frame, the flagged tiles are grouped into regions (tiles that overlap or touch); a
- * region's box is the bounding box of the crack mask inside its tiles. A region joins the open
+ * <p>Per frame, the crack mask inside the flagged tiles is split into 8-connected parts; parts
+ * closer than {@code joinDistance} form one region (a crack's mask is cut at tile borders), whose
+ * box is the union of its parts' boxes and whose probability is the highest of the flagged tiles
+ * it touches. A region joins the open
  * track whose predicted box it overlaps best (see {@link TrackerConfig}): the track's last box
  * extended downwards for the car's forward motion, within {@code maxGapFrames}, and, when
  * positions are known, within {@code maxDistanceMetres} of where the track began. Unmatched
@@ -37,12 +39,18 @@ import org.tinylog.Logger;
  */
 public final class CrackTracker implements DetectionListener {
 
+    /** Upward jitter allowed for a matched box, fraction of the frame height. */
+    static final double UP_JITTER = 0.02;
+
     private final TrackerConfig config;
     private final Consumer<CrackEvent> sink;
     private final List<Track> open = new ArrayList<>();
     private String sourceId;
     private long eventsEmitted;
     private long framesSeen;
+    private int[] labels;
+    private int[] stack;
+    private int stamp;
 
     public CrackTracker(TrackerConfig config, Consumer<CrackEvent> sink) {
         this.config = Objects.requireNonNull(config, "config");
@@ -138,7 +146,10 @@ public final class CrackTracker implements DetectionListener {
         long elapsed = Math.max(1, f.frameIndex() - t.lastFrame);
         int dy = (int) Math.min(f.height(), Math.round(config.verticalTolerance() * f.height() * elapsed));
         int dx = (int) Math.round(config.horizontalTolerance() * f.width());
-        Box predicted = t.lastBox.grow(dx, dy / 2, dx, dy);
+        // A crack on the road only moves down (and outwards) in a forward-looking camera's image:
+        // allow a small upward jitter, not growth with the elapsed frames.
+        int up = (int) Math.round(UP_JITTER * f.height());
+        Box predicted = t.lastBox.grow(dx, up, dx, dy);
         double inside = r.box.area() == 0 ? 0 : (double) predicted.intersection(r.box) / r.box.area();
         return Math.max(inside, t.lastBox.iou(r.box));
     }
@@ -161,23 +172,47 @@ public final class CrackTracker implements DetectionListener {
         return 2 * 6_371_008.8 * Math.asin(Math.min(1, Math.sqrt(h)));
     }
 
-    /** Groups the frame's flagged tiles into regions of touching tiles. */
-    static List<Region> regions(FrameResult f) {
+    /**
+     * The crack regions of a frame: 8-connected parts of the crack mask inside flagged tiles,
+     * parts closer than {@code joinDistance} joined; each with the flagged tiles its box touches.
+     * Flagged tiles without mask pixels become regions of their own (tiles that touch joined).
+     */
+    List<Region> regions(FrameResult f) {
         List<TileResult> flagged = new ArrayList<>();
         for (TileResult t : f.tiles()) {
             if (t.flagged()) {
                 flagged.add(t);
             }
         }
-        int n = flagged.size();
+        List<Box> parts = new ArrayList<>();
+        if (f.crackMask() != null) {
+            parts.addAll(components(f, flagged));
+        }
+        List<TileResult> empty = new ArrayList<>();
+        for (TileResult t : flagged) {
+            Box tb = clip(tileBox(t), f.width(), f.height());
+            boolean covered = false;
+            for (Box p : parts) {
+                if (p.intersection(tb) > 0) {
+                    covered = true;
+                    break;
+                }
+            }
+            if (!covered) {
+                empty.add(t);
+                parts.add(tb);
+            }
+        }
+        int n = parts.size();
         int[] parent = new int[n];
         for (int i = 0; i < n; i++) {
             parent[i] = i;
         }
+        int join = (int) Math.round(config.joinDistance() * f.width());
         for (int i = 0; i < n; i++) {
-            Box a = tileBox(flagged.get(i));
+            Box a = parts.get(i).grow(join, join, join, join);
             for (int j = i + 1; j < n; j++) {
-                if (a.touches(tileBox(flagged.get(j)))) {
+                if (a.touches(parts.get(j))) {
                     parent[find(parent, i)] = find(parent, j);
                 }
             }
@@ -187,22 +222,87 @@ public final class CrackTracker implements DetectionListener {
             if (find(parent, root) != root) {
                 continue;
             }
-            List<TileResult> members = new ArrayList<>();
-            Box union = null;
-            float p = 0;
+            Box box = null;
             for (int i = 0; i < n; i++) {
                 if (find(parent, i) == root) {
-                    TileResult t = flagged.get(i);
+                    box = box == null ? parts.get(i) : box.union(parts.get(i));
+                }
+            }
+            List<TileResult> members = new ArrayList<>();
+            float p = 0;
+            for (TileResult t : flagged) {
+                if (tileBox(t).intersection(box) > 0) {
                     members.add(t);
-                    union = union == null ? tileBox(t) : union.union(tileBox(t));
                     p = Math.max(p, t.probability());
                 }
             }
-            Box clipped = clip(union, f.width(), f.height());
-            Box maskBox = maskBox(f, clipped);
-            out.add(new Region(List.copyOf(members), maskBox == null ? clipped : maskBox, p));
+            out.add(new Region(List.copyOf(members), box, p));
         }
         return out;
+    }
+
+    /** Bounding boxes of the 8-connected mask components inside the flagged tiles. */
+    private List<Box> components(FrameResult f, List<TileResult> flagged) {
+        int w = f.width(), h = f.height();
+        if (labels == null || labels.length != w * h) {
+            labels = new int[w * h];
+            stack = new int[w * h];
+        }
+        byte[] m = f.crackMask();
+        stamp += 1;
+        if (stamp == Integer.MAX_VALUE) { // wrap: clear once in a long while
+            java.util.Arrays.fill(labels, 0);
+            stamp = 1;
+        }
+        List<Box> out = new ArrayList<>();
+        for (TileResult t : flagged) {
+            Box tb = clip(tileBox(t), w, h);
+            for (int y = tb.y(); y < tb.bottom(); y++) {
+                for (int x = tb.x(); x < tb.right(); x++) {
+                    int i = y * w + x;
+                    if (m[i] == 0 || labels[i] == stamp) {
+                        continue;
+                    }
+                    int minX = x, maxX = x, minY = y, maxY = y;
+                    int top = 0;
+                    stack[top++] = i;
+                    labels[i] = stamp;
+                    while (top > 0) {
+                        int p = stack[--top];
+                        int px = p % w, py = p / w;
+                        minX = Math.min(minX, px);
+                        maxX = Math.max(maxX, px);
+                        minY = Math.min(minY, py);
+                        maxY = Math.max(maxY, py);
+                        for (int dy = -1; dy <= 1; dy++) {
+                            int yy = py + dy;
+                            if (yy < 0 || yy >= h) {
+                                continue;
+                            }
+                            for (int dx = -1; dx <= 1; dx++) {
+                                int xx = px + dx;
+                                int q = yy * w + xx;
+                                if (xx >= 0 && xx < w && m[q] != 0 && labels[q] != stamp && inFlagged(xx, yy, flagged)) {
+                                    labels[q] = stamp;
+                                    stack[top++] = q;
+                                }
+                            }
+                        }
+                    }
+                    out.add(new Box(minX, minY, maxX - minX + 1, maxY - minY + 1));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static boolean inFlagged(int x, int y, List<TileResult> flagged) {
+        for (TileResult t : flagged) {
+            if (x >= t.x() && y >= t.y() && x < t.x() + t.size() && y < t.y() + t.size()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static int find(int[] parent, int i) {
@@ -225,28 +325,7 @@ public final class CrackTracker implements DetectionListener {
         return new Box(x0, y0, Math.max(0, x1 - x0), Math.max(0, y1 - y0));
     }
 
-    /** Bounding box of the mask pixels inside {@code within}, or null when there are none. */
-    private static Box maskBox(FrameResult f, Box within) {
-        byte[] m = f.crackMask();
-        if (m == null) {
-            return null;
-        }
-        int minX = Integer.MAX_VALUE, minY = Integer.MAX_VALUE, maxX = -1, maxY = -1;
-        for (int y = within.y(); y < within.bottom(); y++) {
-            int row = y * f.width();
-            for (int x = within.x(); x < within.right(); x++) {
-                if (m[row + x] != 0) {
-                    minX = Math.min(minX, x);
-                    maxX = Math.max(maxX, x);
-                    minY = Math.min(minY, y);
-                    maxY = y;
-                }
-            }
-        }
-        return maxX < 0 ? null : new Box(minX, minY, maxX - minX + 1, maxY - minY + 1);
-    }
-
-    /** Flagged tiles of one frame that touch each other, with the crack box inside them. */
+    /** One crack's part of a frame: its flagged tiles and the box of its mask pixels. */
     record Region(List<TileResult> tiles, Box box, float probability) {
     }
 

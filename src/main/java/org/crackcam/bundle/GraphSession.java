@@ -41,6 +41,14 @@ public final class GraphSession implements AutoCloseable {
         return session.run(inputs);
     }
 
+    /** Runs the graph computing only the named outputs; the caller owns (and must close) the result. */
+    public OrtSession.Result run(Map<String, OnnxTensor> inputs, java.util.Set<String> outputs) throws OrtException {
+        if (closed) {
+            throw new IllegalStateException("graph session " + graph + " is closed");
+        }
+        return session.run(inputs, outputs);
+    }
+
     /** The underlying session (for benchmarks that call ONNX Runtime directly). */
     public OrtSession session() {
         if (closed) {

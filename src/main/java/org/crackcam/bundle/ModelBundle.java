@@ -176,8 +176,30 @@ public final class ModelBundle implements AutoCloseable {
         };
     }
 
+    /**
+     * Creates the session on the provider in use; a GPU provider that the build lists but that
+     * fails to start (missing libraries, no kernel for this GPU) falls back to the next one
+     * with one warning naming both.
+     */
     private OrtSession createSession(Manifest.Graph spec) {
-        ExecutionProvider p = provider();
+        while (true) {
+            ExecutionProvider p = provider();
+            try {
+                return createSession(spec, p);
+            } catch (CrackcamException e) {
+                if (p == ExecutionProvider.CPU) {
+                    throw e;
+                }
+                ExecutionProvider next = ExecutionProvider.values()[p.ordinal() + 1];
+                providerLine = "ONNX Runtime execution provider: " + next + " (" + p + " failed to start: "
+                        + firstLine(e.getCause() == null ? e.getMessage() : e.getCause().getMessage()) + ")";
+                Logger.warn(providerLine);
+                provider = next;
+            }
+        }
+    }
+
+    private OrtSession createSession(Manifest.Graph spec, ExecutionProvider p) {
         Path file = dir.resolve(spec.file());
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);

@@ -121,6 +121,7 @@ public final class FileFrameSource implements FrameSource {
         if (closed) {
             throw new IllegalStateException("frame source " + path + " is closed");
         }
+        long t0 = System.nanoTime();
         while (true) {
             Frame f;
             try {
@@ -142,6 +143,7 @@ public final class FileFrameSource implements FrameSource {
             copy(f, frame);
             frame.index = index;
             frame.timestampMicros = ts;
+            frame.decodeNanos = System.nanoTime() - t0;
             return true;
         }
     }

@@ -16,6 +16,8 @@ public final class VideoFrame {
     public long index;
     /** Presentation time in the source, microseconds. */
     public long timestampMicros;
+    /** Time the source spent decoding this frame (and any frames it skipped), nanoseconds. */
+    public long decodeNanos;
 
     /** Makes room for a {@code w × h} frame. */
     public void ensureSize(int w, int h) {

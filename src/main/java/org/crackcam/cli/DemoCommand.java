@@ -42,6 +42,10 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin
     BundleOptions bundleOptions;
 
+    // alerts: crack events -> outbox (default <out>/outbox for the demo) -> MQTT when --broker is given
+    @Mixin
+    org.crackcam.delivery.AlertOptions alertOptions;
+
     @Spec
     CommandSpec spec;
 
@@ -58,12 +62,15 @@ final class DemoCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, e.getMessage(), e);
         }
-        try (ModelBundle bundle = bundleOptions.open()) {
+        try (ModelBundle bundle = bundleOptions.open();
+             org.crackcam.delivery.AlertStage alerts = org.crackcam.delivery.AlertStage.forCommand(alertOptions,
+                     "file", bundle.manifest().name(), bundle.directory().resolve("manifest.json"),
+                     alertOptions.outboxDirectoryOr(out.resolve("outbox"))).orElse(null)) {
             boolean synthetic = video == null || isSynthetic(bundle);
             Replay.Result r = Replay.run(bundle, Detector.TilingConfig.defaults(),
                     new Replay.Options(drive, out, selector, false, 500, false, System.console() != null,
                             synthetic ? "SYNTHETIC DATA" : null),
-                    System.err, List.of());
+                    System.err, alerts == null ? List.of() : List.of(alerts));
             ProcessMemory mem = ProcessMemory.read();
             Path html = HtmlReport.write(out, r, synthetic, "CrackCam demo: " + drive.getFileName()
                     + (synthetic ? " (synthetic)" : ""), mem);

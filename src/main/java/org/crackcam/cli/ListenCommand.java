@@ -83,13 +83,28 @@ public final class ListenCommand implements Callable<Integer> {
         });
         transport.subscribeOnConnect(topic, 1, (t, payload) -> {
             synchronized (archive) {
-                AlertArchive.Outcome o = archive.accept(t, payload);
+                AlertArchive.Outcome o;
+                try {
+                    o = archive.accept(t, payload);
+                } catch (java.io.IOException ex) {
+                    Logger.error("listen: cannot store an alert in {} ({}); not acknowledged, the broker sends it again",
+                            out, ex.getMessage());
+                    throw ex;
+                }
                 if (o == AlertArchive.Outcome.STORED && count > 0 && archive.storedCount() >= count) {
                     done.countDown();
                 }
             }
         });
-        Thread hook = new Thread(done::countDown, "crackcam-listen-stop");
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            done.countDown();
+            try {
+                finished.await(3, TimeUnit.SECONDS); // let the summary line out before the JVM halts
+            } catch (InterruptedException ignored) {
+                // halting anyway
+            }
+        }, "crackcam-listen-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         Backoff backoff = new Backoff(settings.backoffBase(), settings.backoffCap(), RandomGenerator.getDefault());
         String lastLogged = null;
@@ -130,6 +145,7 @@ public final class ListenCommand implements Callable<Integer> {
                     archive.storedCount(), archive.duplicateCount(), archive.invalidCount(), out);
         }
         spec.commandLine().getOut().flush();
+        finished.countDown();
         return ExitCodes.OK;
     }
 

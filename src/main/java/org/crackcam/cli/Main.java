@@ -25,6 +25,8 @@ import picocli.CommandLine.ScopeType;
                 DemoCommand.class,
                 ListenCommand.class,
                 DeliverCommand.class,
+                RunCommand.class,
+                CheckConfigCommand.class,
                 EvaluateCommand.class,
                 CommandLine.HelpCommand.class
         })
@@ -73,6 +75,13 @@ public final class Main implements Runnable {
             }
             errWriter.flush();
             return code;
+        });
+        cl.setParameterExceptionHandler((ex, a) -> {
+            // one line: the problem and where to look, not the whole usage text
+            String cmd = ex.getCommandLine().getCommandSpec().qualifiedName();
+            errWriter.println("crackcam: " + ex.getMessage() + " (see '" + cmd + " --help')");
+            errWriter.flush();
+            return ExitCodes.USAGE;
         });
         int code = cl.execute(args);
         outWriter.flush();

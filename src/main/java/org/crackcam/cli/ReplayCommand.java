@@ -55,6 +55,10 @@ final class ReplayCommand implements Callable<Integer> {
     @Mixin
     TilingOptions tilingOptions;
 
+    // alerts: crack events -> outbox -> MQTT (org.crackcam.delivery.AlertOptions)
+    @Mixin
+    org.crackcam.delivery.AlertOptions alertOptions;
+
     @Spec
     CommandSpec spec;
 
@@ -68,11 +72,14 @@ final class ReplayCommand implements Callable<Integer> {
         }
         var tiling = tilingOptions.config();
         Path dir = out != null ? out : Path.of("out", "replay", stem(video));
-        try (ModelBundle bundle = bundleOptions.open()) {
+        try (ModelBundle bundle = bundleOptions.open();
+             org.crackcam.delivery.AlertStage alerts = org.crackcam.delivery.AlertStage.forCommand(alertOptions,
+                     "file", bundle.manifest().name(), bundle.directory().resolve("manifest.json"),
+                     alertOptions.outboxDirectory()).orElse(null)) {
             Replay.Result r = Replay.run(bundle, tiling,
                     new Replay.Options(video, dir, selector, realtime, maxOverlays, allFrames,
                             progress != null ? progress : System.console() != null, label),
-                    System.err, List.of());
+                    System.err, alerts == null ? List.of() : List.of(alerts));
             var s = r.summary();
             spec.commandLine().getOut().printf("%s: %s frames, %s flagged -> %s%n", video,
                     s.get("frames_processed"), s.get("frames_flagged"), dir.resolve("summary.json"));

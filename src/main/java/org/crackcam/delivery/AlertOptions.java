@@ -17,6 +17,9 @@ import picocli.CommandLine.Option;
  */
 public final class AlertOptions {
 
+    @Option(names = "--no-alerts", description = "do not make crack alerts (no outbox, no MQTT)")
+    boolean noAlerts;
+
     @Option(names = "--broker", paramLabel = "URL",
             description = "MQTT broker, tcp://host:1883 or ssl://host:8883 (mqtt://, mqtts:// too). "
                     + "Without it alerts are only stored in the outbox (env CRACKCAM_BROKER).")
@@ -110,7 +113,7 @@ public final class AlertOptions {
         try {
             TrackerConfig d = TrackerConfig.DEFAULTS;
             return new TrackerConfig(tracking.gap, tracking.maxAge, tracking.minOverlap, tracking.vertical,
-                    d.horizontalTolerance(), tracking.maxDistance, d.overlayMaxWidth(), d.jpegQuality());
+                    d.horizontalTolerance(), tracking.maxDistance, d.overlayMaxWidth(), d.jpegQuality(), d.joinDistance());
         } catch (IllegalArgumentException ex) {
             throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, "bad event option: " + ex.getMessage(), ex);
         }
@@ -139,6 +142,16 @@ public final class AlertOptions {
 
     public Path outboxDirectory() {
         return outbox != null ? outbox : StateDirectory.defaultOutbox();
+    }
+
+    /** The outbox given with {@code --outbox}, else {@code fallback} (e.g. the demo's own folder). */
+    public Path outboxDirectoryOr(Path fallback) {
+        return outbox != null ? outbox : fallback;
+    }
+
+    /** False with {@code --no-alerts}. */
+    public boolean enabled() {
+        return !noAlerts;
     }
 
     public long outboxQuotaBytes() {

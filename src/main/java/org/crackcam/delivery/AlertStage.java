@@ -61,14 +61,49 @@ public final class AlertStage implements DetectionListener {
 
     /** Builds the stage from the command-line options; summary lines go to standard error. */
     public static AlertStage open(AlertOptions options, AlertContext context) {
-        return open(options, context, new PrintWriter(System.err, true));
+        return open(options, context, options.outboxDirectory(), new PrintWriter(System.err, true));
     }
 
-    /** As {@link #open(AlertOptions, AlertContext)}, with the summary written to {@code summary}. */
-    public static AlertStage open(AlertOptions options, AlertContext context, PrintWriter summary) {
+    /**
+     * As {@link #open(AlertOptions, AlertContext)}, with the outbox directory chosen by the caller
+     * (e.g. {@code options.outboxDirectoryOr(...)}) and the summary written to {@code summary}.
+     */
+    public static AlertStage open(AlertOptions options, AlertContext context, java.nio.file.Path outboxDir,
+                                  PrintWriter summary) {
         MqttSettings mqtt = options.mqttSettings();
-        Outbox outbox = Outbox.open(options.outboxDirectory(), options.outboxQuotaBytes());
+        Outbox outbox = Outbox.open(outboxDir, options.outboxQuotaBytes());
         return new AlertStage(options.trackerConfig(), context, outbox, mqtt, options.drainTimeout(), summary);
+    }
+
+    /**
+     * The listeners a command adds to its pipeline for the options: an {@link AlertStage}, or
+     * none with {@code --no-alerts}. The bundle's manifest is hashed for the alerts' model field.
+     */
+    public static java.util.Optional<AlertStage> forCommand(AlertOptions options, String sourceKind, String modelName,
+                                                          java.nio.file.Path manifestFile, java.nio.file.Path outboxDir) {
+        if (!options.enabled()) {
+            return java.util.Optional.empty();
+        }
+        AlertContext context;
+        try {
+            context = new AlertContext(options.deviceId(), sourceKind, modelName, sha256(manifestFile));
+        } catch (IllegalArgumentException ex) {
+            throw new org.crackcam.pipeline.CrackcamException(org.crackcam.pipeline.CrackcamException.Kind.CONFIGURATION,
+                    ex.getMessage(), ex);
+        }
+        return java.util.Optional.of(open(options, context, outboxDir, new PrintWriter(System.err, true)));
+    }
+
+    private static String sha256(java.nio.file.Path file) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(java.nio.file.Files.readAllBytes(file)));
+        } catch (java.io.IOException ex) {
+            throw new org.crackcam.pipeline.CrackcamException(org.crackcam.pipeline.CrackcamException.Kind.BUNDLE,
+                    "cannot read " + file + ": " + ex.getMessage(), ex);
+        } catch (java.security.NoSuchAlgorithmException ex) {
+            throw new IllegalStateException("SHA-256 missing from this JVM", ex);
+        }
     }
 
     /** For tests and embedding: explicit parts. {@code mqtt} null = outbox only. */
@@ -89,6 +124,11 @@ public final class AlertStage implements DetectionListener {
 
     public Outbox outbox() {
         return outbox;
+    }
+
+    /** The publisher delivering the outbox, or null without a broker (service: status and metrics). */
+    public OutboxPublisher publisher() {
+        return publisher;
     }
 
     /** Alerts made by this stage. */

@@ -22,8 +22,10 @@ import org.tinylog.Logger;
  */
 public record Credentials(String username, char[] password) {
 
+    private static final java.util.Set<Path> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     /**
-     * Reads the file; warns once per read when it is readable by group or others.
+     * Reads the file; warns (once per file and process) when it is readable by group or others.
      *
      * @throws CrackcamException (configuration) when it is missing or lacks a key
      */
@@ -43,7 +45,8 @@ public record Credentials(String username, char[] password) {
         }
         try {
             Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-            if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)) {
+            if ((perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ))
+                    && WARNED.add(file.toAbsolutePath())) {
                 Logger.warn("credentials file {} is readable by other users; chmod 600 it", file);
             }
         } catch (IOException | UnsupportedOperationException ignored) {

@@ -15,6 +15,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 import org.crackcam.pipeline.CrackcamException;
@@ -236,7 +237,7 @@ public final class OutboxPublisher implements AutoCloseable {
                             settings.brokerUri(), settings.clientId(), outbox.size());
                     lastLogged = null;
                     backoff.reset();
-                    transport.publish(settings.statusTopic(), status("online"), 1, true);
+                    transport.publish(settings.statusTopic(), onlineStatus(), 1, true);
                 }
                 fill();
                 wake.tryAcquire(IDLE_REFRESH.toMillis(), TimeUnit.MILLISECONDS);
@@ -276,15 +277,40 @@ public final class OutboxPublisher implements AutoCloseable {
             inflight.put(e.name(), gen);
             transport.publish(settings.alertTopic(), json, 1, false).whenComplete((ok, err) -> {
                 if (err == null) {
+                    // Remove from the outbox BEFORE leaving the in-flight set: otherwise fill()
+                    // could see the entry as pending and not in flight, and send it again.
                     outbox.remove(e);
                     acked.incrementAndGet();
+                    inflight.remove(e.name(), gen);
+                    wake.release();
                 } else {
+                    inflight.remove(e.name(), gen);
+                    // Not woken: a lost connection wakes the loop itself; any other refusal is
+                    // retried at the next tick (1 s) instead of spinning.
                     Logger.debug("alert {} not acknowledged: {}", e.alertId(), err.toString());
                 }
-                inflight.remove(e.name(), gen);
-                wake.release();
             });
         }
+    }
+
+    // service (added for crackcam run): the retained status carries the service's health document.
+    private volatile Supplier<byte[]> onlineStatus;
+
+    /** The retained "online" status document to publish instead of the short one; null = the short one. */
+    public void setOnlineStatus(Supplier<byte[]> supplier) {
+        this.onlineStatus = supplier;
+    }
+
+    /** Publishes the online status now when connected (any thread; the publish is asynchronous). */
+    public void publishStatus() {
+        if (connected && transport.isConnected() && !stopping) {
+            transport.publish(settings.statusTopic(), onlineStatus(), 1, true);
+        }
+    }
+
+    private byte[] onlineStatus() {
+        Supplier<byte[]> s = onlineStatus;
+        return s == null ? status("online") : s.get();
     }
 
     private byte[] status(String state) {

@@ -202,7 +202,7 @@ public final class PahoTransport implements AlertTransport {
                     what = "bad user name or password (CONNACK 4)";
                     break;
                 case MqttException.REASON_CODE_NOT_AUTHORIZED:
-                    what = "not authorised (CONNACK 5)";
+                    what = "not authorised (CONNACK 5: wrong user name or password, or this client is not allowed)";
                     break;
                 case MqttException.REASON_CODE_INVALID_CLIENT_ID:
                     what = "client id rejected (CONNACK 2)";

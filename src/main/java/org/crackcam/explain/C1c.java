@@ -43,6 +43,8 @@ public final class C1c implements AutoCloseable {
     private final float[] smallValues;
     private final byte[] binaryValues;
     private final int[] labelValues;
+    private Mat full;
+    private Size fullSize;
     private boolean closed;
 
     /** @param threshold a fixed binarisation threshold, or empty for the map's mean */
@@ -78,12 +80,11 @@ public final class C1c implements AutoCloseable {
         if (n == 0) {
             return out;
         }
-        keepSmall(map, h, w);
-        try (Mat src = new Mat(h, w, opencv_core.CV_32FC1); Size full = new Size(w, h)) {
-            ((FloatBuffer) kept.createBuffer()).put(0, smallValues, 0, size * size);
-            opencv_imgproc.resize(kept, src, full, 0, 0, opencv_imgproc.INTER_LINEAR);
-            ((FloatBuffer) src.createBuffer()).get(0, out, 0, n);
-        }
+        Mat src = fullSize(h, w);
+        keepSmall(map, h, w, src);
+        ((FloatBuffer) kept.createBuffer()).put(0, smallValues, 0, size * size);
+        opencv_imgproc.resize(kept, src, fullSize, 0, 0, opencv_imgproc.INTER_LINEAR);
+        ((FloatBuffer) src.createBuffer()).get(0, out, 0, n);
         return out;
     }
 
@@ -95,16 +96,27 @@ public final class C1c implements AutoCloseable {
         return smallValues;
     }
 
-    private void keepSmall(float[] map, int h, int w) {
-        int n = h * w;
-        try (Mat src = new Mat(h, w, opencv_core.CV_32FC1)) {
-            FloatBuffer fb = (FloatBuffer) src.createBuffer();
-            for (int i = 0; i < n; i++) {
-                float v = map[i];
-                fb.put(i, Float.isFinite(v) ? v : 0f);
+    /** The reused full-size buffer (reallocated only when the map size changes). */
+    private Mat fullSize(int h, int w) {
+        if (full == null || full.rows() != h || full.cols() != w) {
+            if (full != null) {
+                full.close();
+                fullSize.close();
             }
-            opencv_imgproc.resize(src, small, smallSize, 0, 0, opencv_imgproc.INTER_AREA);
+            full = new Mat(h, w, opencv_core.CV_32FC1);
+            fullSize = new Size(w, h);
         }
+        return full;
+    }
+
+    private void keepSmall(float[] map, int h, int w, Mat src) {
+        int n = h * w;
+        FloatBuffer fb = (FloatBuffer) src.createBuffer();
+        for (int i = 0; i < n; i++) {
+            float v = map[i];
+            fb.put(i, Float.isFinite(v) ? v : 0f);
+        }
+        opencv_imgproc.resize(src, small, smallSize, 0, 0, opencv_imgproc.INTER_AREA);
         int m = size * size;
         ((FloatBuffer) small.createBuffer()).get(0, smallValues, 0, m);
         double threshold;
@@ -152,5 +164,9 @@ public final class C1c implements AutoCloseable {
         labels.close();
         kept.close();
         smallSize.close();
+        if (full != null) {
+            full.close();
+            fullSize.close();
+        }
     }
 }

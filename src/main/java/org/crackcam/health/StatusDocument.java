@@ -8,13 +8,15 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * The content of the retained status topic ({@code <topic_root>/status}): published at start, every
- * {@code health.status_interval_s}, and as {@code online: false} at a clean stop (the broker's
- * last will carries {@link #offline} for an unclean one).
+ * The content of the retained status topic ({@code crackcam/<device>/status}): published on every
+ * connection to the broker and every {@code health.status_interval_s}. {@code state} is
+ * {@code online}/{@code offline} as in the delivery's own short status (its last will and clean
+ * stop publish {@code {"state":"offline",…}}).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record StatusDocument(
         @JsonProperty("schema_version") int schemaVersion,
+        @JsonProperty("state") String state,
         @JsonProperty("device_id") String deviceId,
         @JsonProperty("online") boolean online,
         @JsonProperty("time") String time,
@@ -34,7 +36,7 @@ public record StatusDocument(
 
     /** A snapshot of the running service. */
     public static StatusDocument online(ServiceMetrics m) {
-        return new StatusDocument(1, m.deviceId(), true, Instant.now().toString(),
+        return new StatusDocument(1, "online", m.deviceId(), true, Instant.now().toString(),
                 Instant.ofEpochMilli(m.startMillis()).toString(), round(m.uptimeSeconds(), 1), m.provider(),
                 m.sourceConnected(), round(m.framesPerSecond(), 2), m.processed(), m.dropped(),
                 m.reconnects(), m.outboxDepth() < 0 ? null : m.outboxDepth(), m.positionFix(),
@@ -43,7 +45,7 @@ public record StatusDocument(
 
     /** The document for a stopped device (clean stop, or the MQTT last will). */
     public static StatusDocument offline(String deviceId) {
-        return new StatusDocument(1, deviceId, false, Instant.now().toString(), null, null, null, null,
+        return new StatusDocument(1, "offline", deviceId, false, Instant.now().toString(), null, null, null, null,
                 null, null, null, null, null, null, null);
     }
 

@@ -16,6 +16,8 @@ import org.crackcam.pipeline.CrackcamException;
  */
 public final class AbnStage {
 
+    private static final java.util.Set<String> OUTPUTS = java.util.Set.of("p_pb");
+
     private final GraphSession session;
     private final int crackClass;
     private final int classes;
@@ -36,7 +38,7 @@ public final class AbnStage {
     public void run(FloatBuffer batch, int n, float[] probs) {
         shape[0] = n;
         try (OnnxTensor input = OnnxTensor.createTensor(ModelBundle.environment(), batch, shape);
-             OrtSession.Result r = session.run(Map.of("image", input))) {
+             OrtSession.Result r = session.run(Map.of("image", input), OUTPUTS)) {
             OnnxTensor pb = (OnnxTensor) r.get("p_pb").orElseThrow();
             FloatBuffer p = pb.getFloatBuffer();
             for (int i = 0; i < n; i++) {

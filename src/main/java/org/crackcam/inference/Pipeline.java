@@ -65,7 +65,8 @@ public final class Pipeline {
                 if (!source.next(frame)) {
                     break;
                 }
-                long decode = System.nanoTime() - d0;
+                // the source's own decode time (a decode-ahead source decodes on its own thread)
+                long decode = frame.decodeNanos > 0 ? frame.decodeNanos : System.nanoTime() - d0;
                 if (realtime) {
                     if (firstTs == Long.MIN_VALUE) {
                         firstTs = frame.timestampMicros;

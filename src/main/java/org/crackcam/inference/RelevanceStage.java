@@ -20,6 +20,8 @@ import org.crackcam.pipeline.CrackcamException;
  */
 public final class RelevanceStage {
 
+    private static final java.util.Set<String> OUTPUTS = java.util.Set.of("explanation");
+
     private final GraphSession session;
     private final int crackClass;
     private final int perTile;
@@ -85,7 +87,7 @@ public final class RelevanceStage {
         var env = ModelBundle.environment();
         try (OnnxTensor image = OnnxTensor.createTensor(env, images, imageShape);
              OnnxTensor target = OnnxTensor.createTensor(env, targets, targetShape);
-             OrtSession.Result r = session.run(Map.of("image", image, "target", target))) {
+             OrtSession.Result r = session.run(Map.of("image", image, "target", target), OUTPUTS)) {
             FloatBuffer e = ((OnnxTensor) r.get("explanation").orElseThrow()).getFloatBuffer();
             for (int j = 0; j < m; j++) {
                 e.get(j * mapSize, out[j], 0, mapSize);

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import org.crackcam.bundle.ModelBundle;
 import org.crackcam.capture.FileFrameSource;
 import org.crackcam.capture.FrameSelector;
+import org.crackcam.capture.PrefetchingFrameSource;
 import org.crackcam.explain.OverlayRenderer;
 import org.crackcam.inference.Detector;
 import org.crackcam.inference.LatencyRecorder;
@@ -75,10 +76,11 @@ public final class Replay {
         CrackcamException failure = null;
         Pipeline.Summary s = null;
         long t0 = System.nanoTime();
-        try (FileFrameSource source = FileFrameSource.open(o.video(), o.selector());
+        try (FileFrameSource file = FileFrameSource.open(o.video(), o.selector());
+             PrefetchingFrameSource source = new PrefetchingFrameSource(file, 2);
              Detector detector = new Detector(bundle, tiling);
              JsonlDetectionWriter jsonl = new JsonlDetectionWriter(o.out().resolve("detections.jsonl"), o.allFrames())) {
-            detector.gridFor(source.width(), source.height()); // ROI errors before any output
+            detector.gridFor(file.width(), file.height()); // ROI errors before any output
             ProgressBar bar = o.progress() ? new ProgressBar(err, source.durationMicros()) : null;
             long[] counts = new long[2];
             Pipeline.FrameObserver observer = (r, t, decodeNanos) -> {
@@ -110,7 +112,16 @@ public final class Replay {
             listeners.add(jsonl);
             listeners.addAll(extraListeners);
             Pipeline pipeline = new Pipeline(source, detector, listeners, observer, o.realtime());
-            Thread hook = new Thread(pipeline::stop, "replay-stop");
+            // Ctrl-C / SIGTERM: stop after the current frame and let the summary be written (≤ 5 s).
+            java.util.concurrent.CountDownLatch written = new java.util.concurrent.CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                pipeline.stop();
+                try {
+                    written.await(5, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "replay-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             try {
                 s = pipeline.run();
@@ -120,19 +131,14 @@ public final class Replay {
                 if (bar != null) {
                     bar.finish();
                 }
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException ignored) {
-                    // already shutting down
-                }
             }
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("video", o.video().toString());
             summary.put("bundle", bundle.manifest().name());
             summary.put("bundle_dir", bundle.directory().toString());
             summary.put("execution_provider", bundle.provider().toString());
-            summary.put("width", source.width());
-            summary.put("height", source.height());
+            summary.put("width", file.width());
+            summary.put("height", file.height());
             summary.put("source_fps", source.frameRate());
             summary.put("duration_s", source.durationMicros() / 1e6);
             summary.put("tiles_per_frame", detector.grid().size());
@@ -159,6 +165,14 @@ public final class Replay {
                 JSON.writeValue(o.out().resolve("summary.json").toFile(), summary);
             } catch (IOException e) {
                 throw new CrackcamException(CrackcamException.Kind.INTERNAL, "cannot write summary.json", e);
+            } finally {
+                jsonl.onEnd();
+                written.countDown();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException ignored) {
+                    // already shutting down: the hook is waiting on `written`
+                }
             }
             Logger.info("{}: {} frames, {} flagged, {} fps -> {}", source.id(), counts[0], counts[1],
                     s != null ? String.format(Locale.ROOT, "%.1f", s.framesPerSecond()) : "?", o.out());

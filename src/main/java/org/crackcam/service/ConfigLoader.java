@@ -36,6 +36,7 @@ import org.crackcam.service.ServiceConfig.Shutdown;
 import org.crackcam.service.ServiceConfig.Tiles;
 import org.crackcam.service.ServiceConfig.Tls;
 import org.crackcam.service.ServiceConfig.TrackFormat;
+import org.crackcam.tiles.Roi;
 
 /**
  * Reads and validates a service configuration file (YAML). Every problem is reported with the
@@ -186,29 +187,15 @@ public final class ConfigLoader {
 
     private Tiles tiles(Section s) {
         int rows = s.integer("rows", 2, 1, 64);
-        int cols = s.integer("cols", 4, 1, 64);
-        Section roi = s.section("roi");
-        double x = roi.number("x", 0.0, 0.0, 1.0);
-        double y = roi.number("y", 0.5, 0.0, 1.0);
-        double w = roi.number("width", 1.0, 0.0, 1.0);
-        double h = roi.number("height", 0.5, 0.0, 1.0);
-        if (w <= 0) {
-            roi.bad("width", "must be > 0, got " + fmt(w));
+        double overlap = s.number("overlap", 0.0, 0.0, 0.95);
+        String roi = s.string("roi", Roi.DEFAULT.toString());
+        try {
+            Roi.parse(roi);
+        } catch (IllegalArgumentException e) {
+            s.bad("roi", e.getMessage());
         }
-        if (h <= 0) {
-            roi.bad("height", "must be > 0, got " + fmt(h));
-        }
-        if (x + w > 1.0 + 1e-9) {
-            roi.bad("width", "tiles.roi.x + width must be ≤ 1 (fractions of the frame), got "
-                    + fmt(x + w));
-        }
-        if (y + h > 1.0 + 1e-9) {
-            roi.bad("height", "tiles.roi.y + height must be ≤ 1 (fractions of the frame), got "
-                    + fmt(y + h));
-        }
-        roi.done();
         s.done();
-        return new Tiles(rows, cols, x, y, w, h);
+        return new Tiles(roi, rows, overlap);
     }
 
     private Model model(Section s) {
@@ -273,16 +260,13 @@ public final class ConfigLoader {
     private Mqtt mqtt(Section s, String deviceId) {
         boolean enabled = s.bool("enabled", true);
         String broker = s.string("broker", "tcp://127.0.0.1:1883");
-        if (!broker.matches("(tcp|ssl|ws|wss)://[^/\\s]+(:\\d+)?(/.*)?")) {
-            s.bad("broker", "must be a URL tcp://host:port, ssl://host:port, ws:// or wss://, got \""
+        if (!broker.matches("(tcp|ssl|mqtt|mqtts)://[^/\\s]+(:\\d+)?")) {
+            s.bad("broker", "must be a URL tcp://host:port or ssl://host:port (mqtt://, mqtts:// too), got \""
                     + broker + "\"");
         }
         String clientId = s.string("client_id", "crackcam-" + deviceId);
-        String root = s.string("topic_root", "crackcam/" + deviceId);
-        if (root.contains("#") || root.contains("+") || root.endsWith("/") || root.startsWith("/")
-                || root.isEmpty()) {
-            s.bad("topic_root", "must be a topic without wildcards or leading/trailing '/', got \""
-                    + root + "\"");
+        if (clientId.isEmpty() || clientId.length() > 64) {
+            s.bad("client_id", "must have 1–64 characters, got \"" + clientId + "\"");
         }
         Optional<Path> cred = s.optPath("credentials_file");
         Section t = s.section("tls");
@@ -291,14 +275,13 @@ public final class ConfigLoader {
             t.bad(tls.certFile().isPresent() ? "cert_file" : "key_file",
                     "mqtt.tls.cert_file and mqtt.tls.key_file go together (client certificate)");
         }
-        if ((broker.startsWith("tcp:") || broker.startsWith("ws:"))
+        if ((broker.startsWith("tcp:") || broker.startsWith("mqtt:"))
                 && (tls.caFile().isPresent() || tls.certFile().isPresent())) {
             t.bad(tls.caFile().isPresent() ? "ca_file" : "cert_file",
-                    "TLS files need an ssl:// or wss:// broker URL, got " + broker);
+                    "TLS files need an ssl:// (or mqtts://) broker URL, got " + broker);
         }
         t.done();
-        Mqtt m = new Mqtt(enabled, broker, clientId, root, cred, tls, s.integer("qos", 1, 0, 2),
-                s.integer("keepalive_s", 30, 5, 3600));
+        Mqtt m = new Mqtt(enabled, broker, clientId, cred, tls, s.integer("keepalive_s", 30, 5, 3600));
         s.done();
         return m;
     }

@@ -61,10 +61,14 @@ public record ServiceConfig(Path file, String deviceId, Camera camera, Tiles til
     }
 
     /**
-     * Region of interest (fractions of the frame) and the tile grid laid over it.
+     * Region of interest and the tile grid laid over it (the runtime's tiling, as
+     * {@code crackcam replay --roi --rows --overlap}).
+     *
+     * @param roi     {@code rect:x0,y0,x1,y1} or {@code poly:x,y;x,y;…}, normalised frame coordinates
+     * @param rows    tile rows over the ROI (columns follow from square tiles)
+     * @param overlap horizontal tile overlap in [0, 1)
      */
-    public record Tiles(int rows, int cols, double roiX, double roiY, double roiWidth,
-                        double roiHeight) {
+    public record Tiles(String roi, int rows, double overlap) {
     }
 
     /**
@@ -97,8 +101,9 @@ public record ServiceConfig(Path file, String deviceId, Camera camera, Tiles til
     public record Tls(Optional<Path> caFile, Optional<Path> certFile, Optional<Path> keyFile) {
     }
 
-    public record Mqtt(boolean enabled, String broker, String clientId, String topicRoot,
-                       Optional<Path> credentialsFile, Tls tls, int qos, int keepAliveS) {
+    /** Topics are {@code crackcam/<device id>/alerts} and {@code …/status} (the delivery contract). */
+    public record Mqtt(boolean enabled, String broker, String clientId,
+                       Optional<Path> credentialsFile, Tls tls, int keepAliveS) {
     }
 
     public record Outbox(Path dir, long maxBytes) {

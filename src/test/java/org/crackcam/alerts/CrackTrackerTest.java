@@ -49,7 +49,7 @@ class CrackTrackerTest {
     void withoutTheVerticalToleranceAFastCrackSplits() {
         TrackerConfig d = TrackerConfig.DEFAULTS;
         TrackerConfig strict = new TrackerConfig(d.maxGapFrames(), d.maxAgeSeconds(), 0.9, 0.0, 0.0,
-                d.maxDistanceMetres(), d.overlayMaxWidth(), d.jpegQuality());
+                d.maxDistanceMetres(), d.overlayMaxWidth(), d.jpegQuality(), d.joinDistance());
         CrackTracker t = tracker(strict);
         for (int f = 0; f < 6; f++) {
             t.onFrame(SyntheticFrames.frame("drive.mp4", f, movingCrack(f, 200, 130, 40), 0.8f, Optional.empty()));
@@ -110,7 +110,7 @@ class CrackTrackerTest {
     void maxAgeBoundsTheDelayOfAnAlert() {
         TrackerConfig d = TrackerConfig.DEFAULTS;
         CrackTracker t = tracker(new TrackerConfig(d.maxGapFrames(), 1.0, d.minOverlap(), d.verticalTolerance(),
-                d.horizontalTolerance(), d.maxDistanceMetres(), d.overlayMaxWidth(), d.jpegQuality()));
+                d.horizontalTolerance(), d.maxDistanceMetres(), d.overlayMaxWidth(), d.jpegQuality(), d.joinDistance()));
         // frames are 100 ms apart: a crack in view for 3 s with max age 1 s gives 3 events
         for (int f = 0; f < 30; f++) {
             t.onFrame(SyntheticFrames.frame("d", f, movingCrack(0, 200, 150, 0), 0.8f, Optional.empty()));

@@ -14,7 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
-class HealthServerTest {
+public class HealthServerTest {
 
     private static HttpResponse<String> get(HealthServer s, String path) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
@@ -22,7 +22,7 @@ class HealthServerTest {
     }
 
     /** Parses the exposition text: every sample must follow its HELP and TYPE lines. */
-    static Map<String, Double> parse(String text) {
+    public static Map<String, Double> parse(String text) {
         Map<String, Double> samples = new LinkedHashMap<>();
         String help = null;
         String type = null;
@@ -51,7 +51,7 @@ class HealthServerTest {
         ServiceMetrics m = new ServiceMetrics("van-07", "cpu");
         m.source(() -> 120, () -> 7, () -> 2, () -> 1, () -> true);
         m.delivery(() -> 3, () -> 11);
-        try (HealthServer s = HealthServer.start(0, m, 0.3)) {
+        try (HealthServer s = HealthServer.start(0, m, 2.0)) {
             assertEquals("127.0.0.1", s.address().getAddress().getHostAddress(), "loopback only");
             HttpResponse<String> r = get(s, "/healthz");
             assertEquals(503, r.statusCode());
@@ -62,7 +62,7 @@ class HealthServerTest {
             }
             r = get(s, "/healthz");
             assertEquals(200, r.statusCode(), r.body());
-            Thread.sleep(400);
+            Thread.sleep(2200); // frames stop for longer than stale_after_s
             m.error("camera cam0: connection refused");
             r = get(s, "/healthz");
             assertEquals(503, r.statusCode(), "frames stopped");
@@ -100,6 +100,8 @@ class HealthServerTest {
         assertTrue(!on.has("last_error"));
         JsonNode off = new ObjectMapper().readTree(StatusDocument.offline("van-07").toJson());
         assertEquals(false, off.get("online").asBoolean());
-        assertEquals(4, off.size(), "schema_version, device_id, online, time");
+        assertEquals(5, off.size(), "schema_version, state, device_id, online, time");
+        assertEquals("offline", off.get("state").asText());
+        assertEquals("online", on.get("state").asText());
     }
 }

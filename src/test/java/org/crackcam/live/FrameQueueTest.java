@@ -9,6 +9,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import org.crackcam.capture.VideoFrame;
 import org.crackcam.capture.live.Backoff;
 import org.crackcam.capture.live.FrameQueue;
 import org.crackcam.capture.live.LiveFrame;
@@ -31,7 +32,7 @@ class FrameQueueTest {
                 publish(q, i);
             }
             assertEquals(100 - cap, q.dropped());
-            LiveFrame out = new LiveFrame();
+            VideoFrame out = new VideoFrame();
             for (int k = cap; k >= 1; k--) {
                 assertTrue(q.take(out, 0, TimeUnit.MILLISECONDS));
                 assertEquals(100 - k, out.index, "the newest frames survive");
@@ -57,7 +58,7 @@ class FrameQueueTest {
             }
         });
         producer.start();
-        LiveFrame out = new LiveFrame();
+        VideoFrame out = new VideoFrame();
         long expected = 0;
         while (q.take(out, 5, TimeUnit.SECONDS)) {
             assertEquals(expected++, out.index);
@@ -72,7 +73,7 @@ class FrameQueueTest {
         FrameQueue q = new FrameQueue(2, true);
         publish(q, 7);
         q.fail(new IllegalStateException("camera gone"));
-        LiveFrame out = new LiveFrame();
+        VideoFrame out = new VideoFrame();
         assertTrue(q.take(out, 0, TimeUnit.MILLISECONDS));
         assertEquals(7, out.index);
         assertThrows(IllegalStateException.class, () -> q.take(out, 0, TimeUnit.MILLISECONDS));

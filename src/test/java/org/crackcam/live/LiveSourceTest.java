@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 import org.crackcam.capture.live.FfmpegReader;
 import org.crackcam.capture.live.FrameReader;
 import org.crackcam.capture.live.GstPipeReader;
-import org.crackcam.capture.live.LiveFrame;
 import org.crackcam.capture.live.LiveSource;
+import org.crackcam.capture.VideoFrame;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,7 +47,7 @@ class LiveSourceTest {
         Process server = LiveTestSupport.startRtspServer(port, video);
         var spec = new FfmpegReader.Spec(FfmpegReader.Kind.RTSP, url, 0, 0, 0, "", 2.0, false);
         try (LiveSource src = new LiveSource("cam0", FfmpegReader.factory(spec), opts(8, 0)).start()) {
-            LiveFrame f = new LiveFrame();
+            VideoFrame f = new VideoFrame();
             int got = 0;
             long deadline = System.nanoTime() + 30_000_000_000L;
             while (got < 10 && System.nanoTime() < deadline) {
@@ -76,9 +76,9 @@ class LiveSourceTest {
         }
     }
 
-    private static boolean nonUniform(LiveFrame f) {
+    private static boolean nonUniform(VideoFrame f) {
         byte first = f.bgr[0];
-        for (int i = 0; i < f.byteCount(); i++) {
+        for (int i = 0; i < f.width * f.height * 3; i++) {
             if (f.bgr[i] != first) {
                 return true;
             }
@@ -92,7 +92,7 @@ class LiveSourceTest {
         List<String> cmd = GstPipeReader.gstCommand("gst-launch-1.0",
                 "videotestsrc is-live=true pattern=smpte ! video/x-raw,framerate=30/1", 64, 48);
         try (LiveSource src = new LiveSource("csi0", GstPipeReader.factory(cmd, 64, 48), opts(5, 0)).start()) {
-            LiveFrame f = new LiveFrame();
+            VideoFrame f = new VideoFrame();
             for (int i = 0; i < 20; i++) {
                 assertTrue(src.next(f, 10, TimeUnit.SECONDS), "frame " + i + ": " + src.lastError());
             }
@@ -120,7 +120,7 @@ class LiveSourceTest {
                 "-frames:v", "200", "-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1");
         var options = new LiveSource.Options(100, 1000, 0.2, 10, 1, 1, true, false);
         try (LiveSource src = new LiveSource("pipe", GstPipeReader.factory(cmd, 32, 24, true), options).start()) {
-            LiveFrame f = new LiveFrame();
+            VideoFrame f = new VideoFrame();
             assertTrue(src.next(f, 10, TimeUnit.SECONDS));
             long first = f.index;
             Thread.sleep(1000); // everything arrives meanwhile; only the newest frame is kept
@@ -150,7 +150,7 @@ class LiveSourceTest {
         List<String> cmd = List.of("/bin/sh", "-c", "head -c " + (w * h * 3) + " /dev/zero; exec sleep 600");
         var options = new LiveSource.Options(100, 500, 0, 1.0, 0, 1, true, false);
         try (LiveSource src = new LiveSource("hung", GstPipeReader.factory(cmd, w, h), options).start()) {
-            LiveFrame f = new LiveFrame();
+            VideoFrame f = new VideoFrame();
             assertTrue(src.next(f, 10, TimeUnit.SECONDS));
             assertTrue(LiveTestSupport.await(() -> src.watchdogResets() >= 1, 10_000), "watchdog fired");
             assertTrue(src.next(f, 10, TimeUnit.SECONDS), "a fresh session delivers again");
@@ -164,7 +164,7 @@ class LiveSourceTest {
         FrameReader.Factory factory = FfmpegReader.factory(spec);
         var options = new LiveSource.Options(10, 20, 0, 10, 3, 1, true, false);
         try (LiveSource src = new LiveSource("usb0", factory, options).start()) {
-            LiveFrame f = new LiveFrame();
+            VideoFrame f = new VideoFrame();
             RuntimeException e = assertThrows(RuntimeException.class, () -> {
                 while (true) {
                     src.next(f, 10, TimeUnit.SECONDS);

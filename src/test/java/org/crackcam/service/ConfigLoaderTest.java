@@ -41,10 +41,9 @@ class ConfigLoaderTest {
         assertEquals(500, c.camera().reconnect().initialMs());
         assertEquals(30_000, c.camera().reconnect().maxMs());
         assertEquals(2, c.tiles().rows());
-        assertEquals(4, c.tiles().cols());
+        assertEquals("rect:0.125,0.5,0.875,0.9444", c.tiles().roi());
         assertEquals(ServiceConfig.Provider.CPU, c.model().provider());
         assertEquals(dir.resolve("models/edge-synthetic"), c.model().bundle(), "relative to the file");
-        assertEquals("crackcam/van-07", c.mqtt().topicRoot());
         assertEquals("crackcam-van-07", c.mqtt().clientId());
         assertEquals(ServiceConfig.GpsSource.NONE, c.gps().source());
         assertEquals(ConfigLoader.DEFAULT_HEALTH_PORT, c.health().port());
@@ -56,10 +55,11 @@ class ConfigLoaderTest {
         Path p = write(MINIMAL + """
                 tiles:
                   rows: 0
-                  cols: 4
+                  roi: "rect:0.5,0.5,0.4,0.9"
                 """);
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(p));
         assertEquals(p + ":9: tiles.rows must be ≥ 1, got 0", e.problems().get(0));
+        assertTrue(e.problems().get(1).startsWith(p + ":10: tiles.roi "), e.problems().get(1));
     }
 
     @Test
@@ -116,7 +116,7 @@ class ConfigLoaderTest {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(p));
         var lines = e.problems();
         assertEquals(p + ":9: sampling.mode distance needs positions: set gps.source to gpsd or file", lines.get(0));
-        assertEquals(p + ":13: mqtt.tls.ca_file TLS files need an ssl:// or wss:// broker URL, got tcp://broker:1883",
+        assertEquals(p + ":13: mqtt.tls.ca_file TLS files need an ssl:// (or mqtts://) broker URL, got tcp://broker:1883",
                 lines.get(1));
         assertTrue(lines.get(2).startsWith(p + ":14: unknown key camera2"), lines.get(2));
     }

@@ -6,6 +6,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.crackcam.capture.VideoFrame;
+
 /**
  * The hand-over between one capture thread and the frame loop: at most {@code capacity} (1 or 2)
  * ready frames. In {@code dropOldest} mode (cameras) a frame arriving at a full queue pushes out the
@@ -27,6 +29,7 @@ public final class FrameQueue {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong published = new AtomicLong();
     private boolean ended;
+    private long lastWallTimeMicros;
     private RuntimeException failure;
 
     public FrameQueue(int capacity, boolean dropOldest) {
@@ -90,12 +93,13 @@ public final class FrameQueue {
     }
 
     /**
-     * Copies the oldest ready frame into {@code dst}, waiting up to the timeout.
+     * Copies the oldest ready frame into {@code dst} (pixels, index, presentation time), waiting up
+     * to the timeout; its capture wall time is then {@link #lastWallTimeMicros()}.
      *
      * @return true with a frame; false on timeout or after {@link #end()} with nothing ready
      * @throws RuntimeException the failure given to {@link #fail} once the ready frames are used up
      */
-    public boolean take(LiveFrame dst, long timeout, TimeUnit unit) throws InterruptedException {
+    public boolean take(VideoFrame dst, long timeout, TimeUnit unit) throws InterruptedException {
         long nanos = unit.toNanos(timeout);
         lock.lock();
         try {
@@ -109,7 +113,11 @@ public final class FrameQueue {
                 nanos = notEmpty.awaitNanos(nanos);
             }
             LiveFrame f = ready.pollFirst();
-            dst.copyFrom(f);
+            dst.ensureSize(f.width, f.height);
+            System.arraycopy(f.bgr, 0, dst.bgr, 0, f.byteCount());
+            dst.index = f.index;
+            dst.timestampMicros = f.timestampMicros;
+            lastWallTimeMicros = f.wallTimeMicros;
             free.addLast(f);
             notFull.signal();
             return true;
@@ -150,6 +158,11 @@ public final class FrameQueue {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** UTC capture time of the frame last returned by {@link #take} (consumer thread). */
+    public long lastWallTimeMicros() {
+        return lastWallTimeMicros;
     }
 
     /** Frames pushed out unprocessed because a newer one arrived. */

@@ -31,13 +31,4 @@ public final class LiveFrame {
     public int byteCount() {
         return width * height * 3;
     }
-
-    /** Copies pixels and times from {@code other}. */
-    public void copyFrom(LiveFrame other) {
-        ensureSize(other.width, other.height);
-        System.arraycopy(other.bgr, 0, bgr, 0, other.byteCount());
-        index = other.index;
-        timestampMicros = other.timestampMicros;
-        wallTimeMicros = other.wallTimeMicros;
-    }
 }

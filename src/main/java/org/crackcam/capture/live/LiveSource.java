@@ -6,6 +6,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.random.RandomGenerator;
 
+import org.crackcam.capture.FrameSource;
+import org.crackcam.capture.VideoFrame;
+import org.crackcam.pipeline.CrackcamException;
 import org.tinylog.Logger;
 
 /**
@@ -20,9 +23,11 @@ import org.tinylog.Logger;
  * to it and opens a new session at once; the stuck thread releases its reader whenever its call
  * returns (counted in {@link #watchdogResets()}).
  *
- * <p>The frame loop calls {@link #next} from one thread.
+ * <p>The frame loop calls {@link #next} from one thread. As a {@link FrameSource}, {@link #next(VideoFrame)}
+ * waits for the next frame as long as it takes (a lost camera is being reopened meanwhile); the
+ * service uses {@link #next(VideoFrame, long, TimeUnit)} to stay responsive while no frame comes.
  */
-public final class LiveSource implements AutoCloseable {
+public final class LiveSource implements FrameSource {
 
     /** Supervision settings. */
     public record Options(long initialBackoffMs, long maxBackoffMs, double jitter, double watchdogS,
@@ -62,8 +67,14 @@ public final class LiveSource implements AutoCloseable {
         return this;
     }
 
+    @Override
     public String id() {
         return id;
+    }
+
+    @Override
+    public double frameRate() {
+        return Double.NaN;
     }
 
     /**
@@ -72,8 +83,32 @@ public final class LiveSource implements AutoCloseable {
      * @return true with a frame, false on timeout or at the end (see {@link #ended()})
      * @throws LiveSourceException when the source gave up (max_attempts reached)
      */
-    public boolean next(LiveFrame dst, long timeout, TimeUnit unit) throws InterruptedException {
+    public boolean next(VideoFrame dst, long timeout, TimeUnit unit) throws InterruptedException {
         return queue.take(dst, timeout, unit);
+    }
+
+    /** Waits for the next frame; false only at the end of a finite source or after {@link #close()}. */
+    @Override
+    public boolean next(VideoFrame frame) {
+        try {
+            while (!closed) {
+                if (queue.take(frame, 500, TimeUnit.MILLISECONDS)) {
+                    return true;
+                }
+                if (queue.ended()) {
+                    return false;
+                }
+            }
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** UTC capture time of the frame last returned by {@code next} (frame loop thread). */
+    public long lastWallTimeMicros() {
+        return queue.lastWallTimeMicros();
     }
 
     /** True once a finite, non-looping source has delivered its last frame. */
@@ -114,12 +149,13 @@ public final class LiveSource implements AutoCloseable {
     private void supervise() {
         int consecutiveFailures = 0;
         boolean first = true;
+        boolean looping = false;
         while (!closed) {
             if (!first) {
                 reconnects.incrementAndGet();
             }
             first = false;
-            Session s = new Session();
+            Session s = new Session(looping);
             current = s;
             s.thread.start();
             boolean abandoned = false;
@@ -148,11 +184,13 @@ public final class LiveSource implements AutoCloseable {
             if (s.endOfStream && factory.finite()) {
                 if (options.loop() && s.frames > 0) {
                     first = true; // a looped file starts again: not a reconnect
+                    looping = true;
                     continue;
                 }
                 queue.end();
                 return;
             }
+            looping = false;
             if (s.frames > 0) {
                 consecutiveFailures = 0;
                 backoff.reset();
@@ -198,8 +236,10 @@ public final class LiveSource implements AutoCloseable {
         volatile boolean abandoned;
         volatile boolean endOfStream;
         volatile long frames;
+        final boolean quiet;
 
-        Session() {
+        Session(boolean quiet) {
+            this.quiet = quiet;
             thread.setDaemon(true);
         }
 
@@ -223,7 +263,11 @@ public final class LiveSource implements AutoCloseable {
                     return;
                 }
                 connected = true;
-                Logger.info("{}: capturing from {}", id, factory.describe());
+                if (quiet) {
+                    Logger.debug("{}: looping {}", id, factory.describe());
+                } else {
+                    Logger.info("{}: capturing from {}", id, factory.describe());
+                }
                 while (!abandoned && !closed) {
                     LiveFrame buf = queue.acquire();
                     busySince = System.nanoTime();
@@ -294,10 +338,10 @@ public final class LiveSource implements AutoCloseable {
         }
     }
 
-    /** The source gave up for good. */
-    public static final class LiveSourceException extends RuntimeException {
+    /** The source gave up for good (an INPUT failure: exit code 3 from the command line). */
+    public static final class LiveSourceException extends CrackcamException {
         public LiveSourceException(String message) {
-            super(message);
+            super(CrackcamException.Kind.INPUT, message);
         }
     }
 }

@@ -1,0 +1,121 @@
+package org.crackcam.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import org.crackcam.capture.live.FfmpegReader;
+import org.crackcam.service.ConfigException;
+import org.crackcam.service.ConfigLoader;
+import org.crackcam.service.ServiceConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code crackcam check-config FILE}: validates a service configuration without starting anything.
+ * Every problem is one line {@code FILE:LINE: message} on standard error (exit 2). Files the
+ * configuration names that do not exist on this machine are warnings (the file may be meant for
+ * another device), errors with {@code --strict}.
+ */
+@Command(name = "check-config", mixinStandardHelpOptions = true,
+        description = {"Validate a service configuration file (YAML) and print a summary.",
+                "Problems are printed as FILE:LINE: message, one per line (exit 2)."})
+final class CheckConfigCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "service configuration (YAML)")
+    Path file;
+
+    @Option(names = "--strict", description = "files named by the configuration must exist here (model bundle, "
+            + "replay video, GPS sidecar, TLS and credentials files)")
+    boolean strict;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        ServiceConfig c;
+        try {
+            c = ConfigLoader.load(file);
+        } catch (ConfigException e) {
+            e.problems().forEach(err::println);
+            err.flush();
+            return ExitCodes.USAGE;
+        }
+        List<String> missing = missingFiles(c);
+        for (String m : missing) {
+            err.println((strict ? "" : "warning: ") + m);
+        }
+        err.flush();
+        if (strict && !missing.isEmpty()) {
+            return ExitCodes.USAGE;
+        }
+        out.println(file + ": ok");
+        out.println("  device " + c.deviceId() + "; camera " + camera(c.camera()) + "; model " + c.model().bundle()
+                + " on " + lower(c.model().provider()) + (c.model().fp16() ? " (fp16)" : ""));
+        out.println("  tiles " + c.tiles().rows() + " rows over " + c.tiles().roi() + "; sampling "
+                + sampling(c.sampling()) + "; gps " + lower(c.gps().source()));
+        out.println("  mqtt " + (c.mqtt().enabled() ? c.mqtt().broker() + " as " + c.mqtt().clientId() : "off")
+                + "; outbox " + c.outbox().dir() + " (" + c.outbox().maxBytes() / (1024 * 1024) + " MB); health "
+                + (c.health().enabled() ? "127.0.0.1:" + c.health().port() : "off"));
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    private static List<String> missingFiles(ServiceConfig c) {
+        List<String> m = new ArrayList<>();
+        String f = c.file().toString();
+        if (!Files.isDirectory(c.model().bundle())) {
+            m.add(f + ": model.bundle " + c.model().bundle() + " does not exist here");
+        }
+        if (c.camera().kind() == ServiceConfig.CameraKind.FILE && !Files.isRegularFile(Path.of(c.camera().url()))) {
+            m.add(f + ": camera.url " + c.camera().url() + " does not exist here");
+        }
+        if (c.gps().source() == ServiceConfig.GpsSource.FILE && !Files.isRegularFile(c.gps().file())) {
+            m.add(f + ": gps.file " + c.gps().file() + " does not exist here");
+        }
+        var t = c.mqtt().tls();
+        for (var e : List.of(new Object[] {"mqtt.tls.ca_file", t.caFile()}, new Object[] {"mqtt.tls.cert_file",
+                t.certFile()}, new Object[] {"mqtt.tls.key_file", t.keyFile()},
+                new Object[] {"mqtt.credentials_file", c.mqtt().credentialsFile()})) {
+            @SuppressWarnings("unchecked")
+            Optional<Path> p = (Optional<Path>) e[1];
+            if (c.mqtt().enabled() && p.isPresent() && !Files.isReadable(p.get())) {
+                m.add(f + ": " + e[0] + " " + p.get() + " does not exist here");
+            }
+        }
+        return m;
+    }
+
+    private static String camera(ServiceConfig.Camera c) {
+        String where = switch (c.kind()) {
+            case FILE, RTSP -> FfmpegReader.redact(c.url());
+            case V4L2 -> c.device();
+            case GSTREAMER -> "pipeline";
+        };
+        String size = c.width() > 0 ? " " + c.width() + "x" + c.height() : "";
+        return lower(c.kind()) + " " + where + size + (c.fps() > 0 ? " @" + c.fps() + " fps" : "");
+    }
+
+    private static String sampling(ServiceConfig.Sampling s) {
+        return switch (s.mode()) {
+            case EVERY_FRAMES -> "every " + s.everyFrames() + " frame(s)";
+            case TARGET_FPS -> s.targetFps() + " fps";
+            case DISTANCE -> "every " + s.everyMetres() + " m";
+        };
+    }
+
+    private static String lower(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT);
+    }
+}

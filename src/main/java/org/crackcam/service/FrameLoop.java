@@ -1,0 +1,174 @@
+package org.crackcam.service;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import org.crackcam.capture.VideoFrame;
+import org.crackcam.capture.live.LiveSource;
+import org.crackcam.health.ServiceMetrics;
+import org.crackcam.pipeline.DetectionListener;
+import org.crackcam.pipeline.FrameResult;
+import org.crackcam.pipeline.Position;
+import org.crackcam.position.PositionSource;
+import org.tinylog.Logger;
+
+/**
+ * The service's frame loop, on the thread that calls {@link #run()}: newest frame from the
+ * {@link LiveSource} → position → sampling → {@link FrameProcessor} → listeners (alerts), with
+ * metrics, the systemd watchdog (fed only while frames arrive) and a periodic status callback.
+ *
+ * <p>A failing frame (an inference or listener error) is logged, counted and skipped; the loop
+ * goes on. The loop ends when {@link #stop()} is called (any thread: the SIGTERM hook), or when a
+ * finite, non-looping source ends, or when the source gives up (its exception is rethrown).
+ * Listeners get {@code onEnd()} in every case.
+ */
+public final class FrameLoop {
+
+    private final LiveSource source;
+    private final FrameProcessor processor;
+    private final List<DetectionListener> listeners;
+    private final PositionSource positions;
+    private final FrameSampler sampler;
+    private final ServiceMetrics metrics;
+    private final SystemdNotifier notifier;
+    private final Consumer<ServiceMetrics> statusPublisher;
+    private final long statusIntervalNanos;
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private volatile boolean stopRequested;
+    private volatile boolean started;
+
+    FrameLoop(LiveSource source, FrameProcessor processor, List<DetectionListener> listeners,
+              PositionSource positions, ServiceConfig.Sampling sampling, ServiceMetrics metrics,
+              SystemdNotifier notifier, Consumer<ServiceMetrics> statusPublisher, double statusIntervalS) {
+        this.source = source;
+        this.processor = processor;
+        this.listeners = List.copyOf(listeners);
+        this.positions = positions;
+        this.sampler = new FrameSampler(sampling);
+        this.metrics = metrics;
+        this.notifier = notifier;
+        this.statusPublisher = statusPublisher;
+        this.statusIntervalNanos = Math.round(statusIntervalS * 1e9);
+    }
+
+    /** Asks the loop to stop after the current frame. Any thread. */
+    public void stop() {
+        stopRequested = true;
+    }
+
+    /** Waits until {@link #run()} has returned. */
+    public boolean awaitFinished(long timeout, TimeUnit unit) throws InterruptedException {
+        return finished.await(timeout, unit);
+    }
+
+    /** True once {@link #run()} was entered (it may have finished since). */
+    public boolean started() {
+        return started;
+    }
+
+    /** Runs until stopped; see the class comment. Once per loop. */
+    public void run() throws InterruptedException {
+        if (started) {
+            throw new IllegalStateException("the frame loop runs once");
+        }
+        started = true;
+        VideoFrame frame = new VideoFrame();
+        long lastStatus = System.nanoTime();
+        boolean waitingLogged = false;
+        try {
+            while (!stopRequested) {
+                boolean got = source.next(frame, 500, TimeUnit.MILLISECONDS);
+                long now = System.nanoTime();
+                if (now - lastStatus >= statusIntervalNanos) {
+                    lastStatus = now;
+                    publishStatus();
+                }
+                if (!got) {
+                    if (source.ended()) {
+                        Logger.info("{}: end of the source", source.id());
+                        break;
+                    }
+                    if (!waitingLogged && metrics.lastFrameAgeSeconds() > 5) {
+                        notifier.status("waiting for frames from " + source.id() + ": " + source.lastError());
+                        waitingLogged = true;
+                    }
+                    continue; // no WATCHDOG=1 while no frames flow
+                }
+                waitingLogged = false;
+                long wall = source.lastWallTimeMicros();
+                Optional<Position> pos = position(frame.timestampMicros, wall);
+                if (!sampler.keep(frame.timestampMicros, pos)) {
+                    metrics.frameSkipped();
+                    notifier.watchdog();
+                    continue;
+                }
+                process(frame, wall, pos);
+                notifier.watchdog();
+                notifier.status(statusLine());
+            }
+        } finally {
+            for (DetectionListener l : listeners) {
+                try {
+                    l.onEnd();
+                } catch (RuntimeException e) {
+                    Logger.error("{} at end of stream: {}", l.getClass().getSimpleName(), e.toString());
+                }
+            }
+            finished.countDown();
+        }
+    }
+
+    private Optional<Position> position(long ts, long wall) {
+        try {
+            return positions.at(ts, wall);
+        } catch (RuntimeException e) {
+            metrics.error("position: " + e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private void process(VideoFrame frame, long wall, Optional<Position> pos) {
+        long t0 = System.nanoTime();
+        FrameResult r;
+        try {
+            r = processor.process(frame, source.id(), wall, pos);
+        } catch (RuntimeException e) {
+            fail("inference on frame " + frame.index + ": " + e.getMessage(), e);
+            return;
+        }
+        for (DetectionListener l : listeners) {
+            try {
+                l.onFrame(r);
+            } catch (RuntimeException e) {
+                fail(l.getClass().getSimpleName() + " on frame " + frame.index + ": " + e.getMessage(), e);
+            }
+        }
+        metrics.frameProcessed((System.nanoTime() - t0) / 1e6, r.hasCrack(), pos.isPresent());
+    }
+
+    private void fail(String message, RuntimeException e) {
+        if (!message.equals(metrics.lastError())) {
+            Logger.error(message);
+            Logger.debug(e);
+        }
+        metrics.error(message);
+    }
+
+    private void publishStatus() {
+        try {
+            statusPublisher.accept(metrics);
+        } catch (RuntimeException e) {
+            Logger.debug("status publish failed: {}", e.toString());
+        }
+    }
+
+    String statusLine() {
+        return String.format(Locale.ROOT, "%.1f fps, %d frames, %d dropped, %d reconnects%s",
+                metrics.framesPerSecond(), metrics.processed(), metrics.dropped(), metrics.reconnects(),
+                metrics.outboxDepth() >= 0 ? ", outbox " + metrics.outboxDepth() : "");
+    }
+}

@@ -1,0 +1,48 @@
+package org.crackcam.service;
+
+import java.util.Optional;
+
+import org.crackcam.capture.FrameSelector;
+import org.crackcam.pipeline.Position;
+import org.crackcam.position.DistanceGate;
+
+/**
+ * Which captured frames go to inference: every k-th frame, at most a target rate (by the frames'
+ * presentation times), or one frame every N metres travelled. Without a position, distance
+ * sampling falls back to every k-th frame ({@code sampling.every_frames}). One frame loop owns it.
+ */
+final class FrameSampler {
+
+    private final ServiceConfig.Sampling config;
+    private final FrameSelector.State selector;
+    private final FrameSelector.State fallback;
+    private final DistanceGate gate;
+    private long seen;
+
+    FrameSampler(ServiceConfig.Sampling config) {
+        this.config = config;
+        this.selector = switch (config.mode()) {
+            case EVERY_FRAMES -> new FrameSelector(config.everyFrames(), 0).newState();
+            case TARGET_FPS -> new FrameSelector(1, config.targetFps()).newState();
+            case DISTANCE -> null;
+        };
+        this.fallback = new FrameSelector(config.everyFrames(), 0).newState();
+        this.gate = config.mode() == ServiceConfig.SamplingMode.DISTANCE ? new DistanceGate(config.everyMetres()) : null;
+    }
+
+    /** Decides for the next captured frame (call once per frame, in order). */
+    boolean keep(long timestampMicros, Optional<Position> position) {
+        long i = seen++;
+        if (gate == null) {
+            return selector.keep(i, timestampMicros);
+        }
+        if (position.isPresent()) {
+            return gate.pass(position.get());
+        }
+        return fallback.keep(i, timestampMicros);
+    }
+
+    ServiceConfig.Sampling config() {
+        return config;
+    }
+}

@@ -1,0 +1,318 @@
+package org.crackcam.service;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.crackcam.alerts.AlertContext;
+import org.crackcam.alerts.TrackerConfig;
+import org.crackcam.bundle.ExecutionProvider;
+import org.crackcam.bundle.ModelBundle;
+import org.crackcam.bundle.RuntimeOptions;
+import org.crackcam.capture.live.LiveSource;
+import org.crackcam.delivery.AlertStage;
+import org.crackcam.delivery.MqttSettings;
+import org.crackcam.delivery.Outbox;
+import org.crackcam.delivery.OutboxPublisher;
+import org.crackcam.delivery.TlsFiles;
+import org.crackcam.health.HealthServer;
+import org.crackcam.health.ServiceMetrics;
+import org.crackcam.health.StatusDocument;
+import org.crackcam.inference.Detector;
+import org.crackcam.pipeline.CrackcamException;
+import org.crackcam.pipeline.DetectionListener;
+import org.crackcam.position.GpsdClient;
+import org.crackcam.position.ParsedTrack;
+import org.crackcam.position.PositionSource;
+import org.crackcam.position.TrackFiles;
+import org.crackcam.tiles.Roi;
+import org.tinylog.Logger;
+
+/**
+ * The running service: everything {@code crackcam run} builds from a {@link ServiceConfig}, in
+ * start order — model bundle and detector, outbox and MQTT publisher (alerts), positions, camera,
+ * health endpoint, systemd notification — and the {@link FrameLoop} that ties them together.
+ *
+ * <p>Stopping: {@link #installShutdownHook()} makes SIGTERM (systemd stop) finish the current
+ * frame, flush open crack events into the outbox, give the broker up to
+ * {@code shutdown.timeout_s} to acknowledge them (what is left stays in the durable outbox for the
+ * next start) and close; the hook waits for that, bounded by the same timeout.
+ */
+public final class ServiceRunner implements AutoCloseable {
+
+    private final ServiceConfig config;
+    private final ServiceMetrics metrics;
+    private final SystemdNotifier notifier;
+    private final List<AutoCloseable> closeables = new ArrayList<>(); // closed in reverse order
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private LiveSource source;
+    private FrameLoop loop;
+    private HealthServer health;
+    private AlertStage alerts;
+    private volatile boolean stopping;
+
+    private ServiceRunner(ServiceConfig config, ServiceMetrics metrics, SystemdNotifier notifier) {
+        this.config = config;
+        this.metrics = metrics;
+        this.notifier = notifier;
+    }
+
+    /** Builds the service with the real detector from the configured model bundle. */
+    public static ServiceRunner open(ServiceConfig config) {
+        ServiceConfig.Model m = config.model();
+        RuntimeOptions options = new RuntimeOptions(ExecutionProvider.valueOf(m.provider().name()), m.threads(),
+                m.stateDir(), m.fp16(), m.gpuId(), true);
+        ModelBundle bundle = ModelBundle.open(m.bundle(), options);
+        Detector detector;
+        try {
+            detector = new Detector(bundle, new Detector.TilingConfig(Roi.parse(config.tiles().roi()),
+                    config.tiles().rows(), config.tiles().overlap()));
+        } catch (RuntimeException e) {
+            bundle.close();
+            throw e;
+        }
+        String provider = bundle.provider().toString();
+        Logger.info("model {}: {}", bundle.manifest().name(), bundle.providerLine());
+        String sha = ModelBundle.sha256(bundle.directory().resolve("manifest.json"));
+        ServiceRunner r;
+        try {
+            r = open(config, detector::process, provider, bundle.manifest().name(), sha,
+                    SystemdNotifier.fromEnvironment());
+        } catch (RuntimeException e) {
+            detector.close();
+            bundle.close();
+            throw e;
+        }
+        r.closeables.add(0, bundle);
+        r.closeables.add(1, detector);
+        return r;
+    }
+
+    /**
+     * Builds the service around any frame processor (tests, benchmarks).
+     *
+     * @param modelName      for the alerts' provenance
+     * @param manifestSha256 for the alerts' provenance (64 hex digits)
+     */
+    static ServiceRunner open(ServiceConfig config, FrameProcessor processor, String provider, String modelName,
+                              String manifestSha256, SystemdNotifier notifier) {
+        ServiceRunner r = new ServiceRunner(config, new ServiceMetrics(config.deviceId(), provider), notifier);
+        try {
+            r.build(processor, modelName, manifestSha256);
+            return r;
+        } catch (RuntimeException e) {
+            r.close();
+            throw e;
+        }
+    }
+
+    private void build(FrameProcessor processor, String modelName, String sha) {
+        closeables.add(notifier);
+        warmUpJpegEncoder();
+        boolean replay = config.camera().kind() == ServiceConfig.CameraKind.FILE;
+        AlertContext ctx = new AlertContext(config.deviceId(), replay ? "file" : "camera", modelName, sha);
+        Outbox outbox = Outbox.open(config.outbox().dir(), config.outbox().maxBytes());
+        MqttSettings mqtt = mqttSettings();
+        Duration drain = Duration.ofMillis(Math.round(config.shutdown().timeoutS() * 800)); // 80 % of the bound
+        alerts = AlertStage.open(TrackerConfig.DEFAULTS, ctx, outbox, mqtt, drain,
+                new PrintWriter(System.err, true, StandardCharsets.UTF_8));
+        closeables.add(alerts);
+        OutboxPublisher publisher = alerts.publisher();
+        if (publisher != null) {
+            publisher.setOnlineStatus(() -> StatusDocument.online(metrics).toJson().getBytes(StandardCharsets.UTF_8));
+            metrics.delivery(outbox::size, publisher::ackedCount);
+        } else {
+            metrics.delivery(outbox::size, () -> -1);
+        }
+
+        PositionSource positions = positions();
+        closeables.add(positions);
+
+        source = Sources.open(config.deviceId(), config.camera());
+        closeables.add(source);
+        metrics.source(source::captured, source::dropped, source::reconnects, source::watchdogResets,
+                source::connected);
+
+        if (config.health().enabled()) {
+            try {
+                health = HealthServer.start(config.health().port(), metrics, config.health().staleAfterS());
+                closeables.add(health);
+                Logger.info("health: http://127.0.0.1:{}/healthz and /metrics", health.port());
+            } catch (IOException e) {
+                Logger.warn("{}; going on without it", e.getMessage());
+                metrics.error(e.getMessage());
+            }
+        }
+        List<DetectionListener> listeners = List.of(alerts);
+        loop = new FrameLoop(source, processor, listeners, positions, config.sampling(), metrics, notifier,
+                m -> {
+                    if (publisher != null) {
+                        publisher.publishStatus();
+                    }
+                }, config.health().statusIntervalS());
+    }
+
+    /**
+     * Alerts carry JPEG overlays made with ImageIO, whose first use registers JVM shutdown hooks. An
+     * event flushed at SIGTERM may be the first alert of the run: without this warm-up, building it
+     * fails with "Shutdown in progress" and the alert is lost.
+     */
+    static void warmUpJpegEncoder() {
+        try {
+            var img = new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_3BYTE_BGR);
+            javax.imageio.ImageIO.write(img, "jpg", new java.io.ByteArrayOutputStream());
+        } catch (IOException | RuntimeException e) {
+            Logger.debug("JPEG encoder warm-up: {}", e.toString());
+        }
+    }
+
+    private MqttSettings mqttSettings() {
+        ServiceConfig.Mqtt q = config.mqtt();
+        if (!q.enabled()) {
+            return null;
+        }
+        MqttSettings s = MqttSettings.of(q.broker(), config.deviceId()).withClientId(q.clientId())
+                .withTimeouts(Duration.ofSeconds(q.keepAliveS()), Duration.ofSeconds(10));
+        ServiceConfig.Tls t = q.tls();
+        for (Optional<Path> p : List.of(t.caFile(), t.certFile(), t.keyFile(), q.credentialsFile())) {
+            if (p.isPresent() && !Files.isReadable(p.get())) {
+                throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, config.file() + ": cannot read "
+                        + p.get());
+            }
+        }
+        if (t.caFile().isPresent() || t.certFile().isPresent()) {
+            s = s.withTls(new TlsFiles(t.caFile().orElse(null), t.certFile().orElse(null), t.keyFile().orElse(null)));
+        }
+        if (q.credentialsFile().isPresent()) {
+            s = s.withCredentials(q.credentialsFile().get());
+        }
+        return s;
+    }
+
+    private PositionSource positions() {
+        ServiceConfig.Gps g = config.gps();
+        switch (g.source()) {
+            case GPSD:
+                return new GpsdClient(g.host(), g.port(), g.maxGapS(), g.reconnectS()).start();
+            case FILE:
+                try {
+                    TrackFiles.Format f = g.format() == ServiceConfig.TrackFormat.AUTO ? TrackFiles.formatOf(g.file())
+                            : TrackFiles.Format.valueOf(g.format().name());
+                    ParsedTrack t = TrackFiles.read(g.file(), f);
+                    Logger.info("positions: {} fixes from {}", t.track().size(), g.file());
+                    Optional<Long> start = g.startTime().map(i -> i.getEpochSecond() * 1_000_000L + i.getNano() / 1000);
+                    return TrackFiles.source(t, start, g.maxGapS());
+                } catch (IOException | IllegalArgumentException e) {
+                    String msg = "gps.file: " + e.getMessage() + "; going on without positions";
+                    Logger.warn(msg);
+                    metrics.error(msg);
+                    return PositionSource.none();
+                }
+            default:
+                return PositionSource.none();
+        }
+    }
+
+    public ServiceMetrics metrics() {
+        return metrics;
+    }
+
+    /** The health endpoint's port, or -1 when it is not running. */
+    public int healthPort() {
+        return health == null ? -1 : health.port();
+    }
+
+    public LiveSource source() {
+        return source;
+    }
+
+    public AlertStage alerts() {
+        return alerts;
+    }
+
+    /** Starts capturing, tells systemd READY=1 and runs the frame loop until stopped. */
+    public void run() throws InterruptedException {
+        source.start();
+        notifier.ready("running: " + config.deviceId() + ", camera " + source.id() + ", provider " + metrics.provider());
+        Logger.info("service {} running: camera {}, provider {}", config.deviceId(), source.id(), metrics.provider());
+        loop.run();
+    }
+
+    /** Asks the frame loop to stop after the current frame (any thread). */
+    public void requestStop() {
+        stopping = true;
+        if (loop != null) {
+            loop.stop();
+        }
+    }
+
+    /**
+     * SIGTERM/SIGINT: stop after the current frame and wait (at most {@code shutdown.timeout_s})
+     * for the service to flush and close.
+     */
+    public void installShutdownHook() {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (closed.getCount() == 0) {
+                return; // already finished on its own
+            }
+            Logger.info("stopping: finishing the current frame and flushing the outbox (at most {} s)",
+                    config.shutdown().timeoutS());
+            notifier.stopping("stopping");
+            requestStop();
+            try {
+                if (!closed.await(Math.round(config.shutdown().timeoutS() * 1000), TimeUnit.MILLISECONDS)) {
+                    Logger.warn("stop took longer than {} s; exiting anyway (the outbox keeps what was not sent)",
+                            config.shutdown().timeoutS());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "crackcam-shutdown"));
+    }
+
+    public boolean stopping() {
+        return stopping;
+    }
+
+    /**
+     * Stops the frame loop if it still runs (waiting at most {@code shutdown.timeout_s} for its
+     * current frame), then closes everything in reverse start order. Native sessions are never
+     * closed under a loop that is still inside inference: if the loop does not finish in time, the
+     * model bundle is left to the process's exit.
+     */
+    @Override
+    public void close() {
+        if (loop != null && loop.started()) {
+            loop.stop();
+            boolean done = false;
+            try {
+                done = loop.awaitFinished(Math.round(config.shutdown().timeoutS() * 1000), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (!done) {
+                Logger.warn("frame loop still busy after {} s; leaving the model sessions open",
+                        config.shutdown().timeoutS());
+                closeables.removeIf(c -> c instanceof ModelBundle || c instanceof Detector);
+            }
+        }
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            AutoCloseable c = closeables.get(i);
+            try {
+                c.close();
+            } catch (Exception e) {
+                Logger.warn("closing {}: {}", c.getClass().getSimpleName(), e.toString());
+            }
+        }
+        closeables.clear();
+        closed.countDown();
+    }
+}

@@ -1,0 +1,266 @@
+package org.crackcam.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole service with the real detector (models/edge-synthetic, ONNX Runtime CPU): a live RTSP
+ * camera served by a real RTSP server that is killed and restarted, an unreachable gpsd, the
+ * health endpoint; and a file replay with an SRT position sidecar and frame sampling.
+ * Videos are synthetic: the e2e drive (src/test/resources/drives/e2e, when present) over RTSP,
+ * ffmpeg testsrc otherwise.
+ */
+class ServiceRunnerTest {
+
+    static final Path BUNDLE = Path.of("models/edge-synthetic").toAbsolutePath();
+
+    @TempDir
+    Path dir;
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    static boolean onPath(String exe) {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (Files.isExecutable(Path.of(d, exe))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static Path video(Path dir, int seconds) throws Exception {
+        Path out = dir.resolve("synthetic-testsrc.mp4");
+        Process p = new ProcessBuilder("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+                "testsrc=size=320x240:rate=15", "-t", Integer.toString(seconds), "-c:v", "libx264", "-preset",
+                "ultrafast", "-g", "15", "-pix_fmt", "yuv420p", out.toString()).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, log);
+        return out;
+    }
+
+    static final Path DRIVE = Path.of("src/test/resources/drives/e2e/drive.mp4");
+
+    /** The synthetic e2e drive (8 s, 960x540) looped 8 times without re-encoding. */
+    static Path loopedDrive(Path dir) throws Exception {
+        Path out = dir.resolve("drive-looped.mp4");
+        Process p = new ProcessBuilder("ffmpeg", "-v", "error", "-y", "-stream_loop", "7", "-i",
+                DRIVE.toAbsolutePath().toString(), "-c", "copy", out.toString()).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, log);
+        return out;
+    }
+
+    /** False for an interim bundle exported from random weights ({@code provenance.untrained}). */
+    static boolean trainedBundle() throws IOException {
+        var m = new com.fasterxml.jackson.databind.ObjectMapper().readTree(BUNDLE.resolve("manifest.json").toFile());
+        return !m.path("provenance").path("untrained").asBoolean(false);
+    }
+
+    static Map<String, Double> metrics(int port) throws Exception {
+        String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        return org.crackcam.health.HealthServerTest.parse(body);
+    }
+
+    static int healthz(int port) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/healthz")).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode();
+    }
+
+    interface Check {
+        boolean holds() throws Exception;
+    }
+
+    static boolean await(Check c, long ms) throws Exception {
+        long end = System.nanoTime() + ms * 1_000_000;
+        while (System.nanoTime() < end) {
+            if (c.holds()) {
+                return true;
+            }
+            Thread.sleep(100);
+        }
+        return c.holds();
+    }
+
+    static Process rtspServer(int port, Path video) throws Exception {
+        Process p = new ProcessBuilder("/usr/bin/python3",
+                Path.of("src/test/resources/live/rtsp_server.py").toAbsolutePath().toString(), Integer.toString(port),
+                video.toString()).redirectErrorStream(true).start();
+        var r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        assertEquals("READY", r.readLine());
+        Thread t = new Thread(() -> {
+            try {
+                while (r.readLine() != null) {
+                    // drain
+                }
+            } catch (IOException ignored) {
+                // ended
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return p;
+    }
+
+    static void kill(Process p) throws InterruptedException {
+        if (p != null) {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void liveRtspServiceSurvivesServerRestartsWithoutGpsd() throws Exception {
+        assumeTrue(Files.isDirectory(BUNDLE), "no model bundle");
+        assumeTrue(onPath("ffmpeg") && Files.isExecutable(Path.of("/usr/bin/python3")), "ffmpeg/python3 missing");
+        boolean drive = Files.isRegularFile(DRIVE);
+        Path video = drive ? loopedDrive(dir) : video(dir, 60);
+        int rtsp = freePort();
+        int health = freePort();
+        int gpsd = freePort(); // nothing listens: gpsd unreachable
+        Path cfg = dir.resolve("config.yaml");
+        Files.writeString(cfg, String.join("\n",
+                "device:", "  id: test-van",
+                "camera:", "  kind: rtsp", "  url: rtsp://127.0.0.1:" + rtsp + "/live",
+                "  reconnect:", "    initial_ms: 200", "    max_ms: 1000", "    io_timeout_s: 2", "    watchdog_s: 8",
+                "model:", "  bundle: " + BUNDLE, "  threads: 1", "  state_dir: state",
+                "sampling:", "  mode: target_fps", "  target_fps: 4",
+                "gps:", "  source: gpsd", "  port: " + gpsd, "  reconnect_s: 0.5",
+                "mqtt:", "  enabled: false",
+                "outbox:", "  dir: outbox",
+                "health:", "  port: " + health, "  stale_after_s: 2",
+                "shutdown:", "  timeout_s: 5", ""));
+        Process server = rtspServer(rtsp, video);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        try (ServiceRunner service = ServiceRunner.open(ConfigLoader.load(cfg))) {
+            Thread loop = new Thread(() -> {
+                try {
+                    service.run();
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            }, "test-service");
+            loop.start();
+            assertTrue(await(() -> metrics(health).get("crackcam_frames_processed_total") >= 5, 60_000),
+                    "frames through the detector: " + metrics(health) + " " + failure.get());
+            assertEquals(200, healthz(health));
+            Map<String, Double> m = metrics(health);
+            assertEquals(0.0, m.get("crackcam_position_fix"), "no gpsd, no position");
+            assertEquals(0.0, m.get("crackcam_frames_positioned_total"));
+            assertTrue(m.get("crackcam_frames_skipped_total") + m.get("crackcam_frames_dropped_total") > 0,
+                    "15 fps cannot all be processed at ≤ 4 fps: sampled away or dropped, and counted");
+            double reconnects = m.get("crackcam_source_reconnects_total");
+
+            kill(server);
+            assertTrue(await(() -> healthz(health) == 503, 30_000), "unhealthy while the camera is gone");
+            assertTrue(await(() -> metrics(health).get("crackcam_source_reconnects_total") >= reconnects + 1, 30_000));
+            server = rtspServer(rtsp, video);
+            double before = metrics(health).get("crackcam_frames_processed_total");
+            assertTrue(await(() -> metrics(health).get("crackcam_frames_processed_total") >= before + 5, 60_000),
+                    "processing again after the server restart");
+            assertEquals(200, healthz(health));
+            m = metrics(health);
+            System.out.printf("rtsp service (%s): processed %.0f, with crack %.0f, skipped %.0f, dropped %.0f, "
+                            + "reconnects %.0f%n", drive ? "synthetic e2e drive" : "testsrc",
+                    m.get("crackcam_frames_processed_total"), m.get("crackcam_frames_with_crack_total"),
+                    m.get("crackcam_frames_skipped_total"), m.get("crackcam_frames_dropped_total"),
+                    m.get("crackcam_source_reconnects_total"));
+            if (drive && trainedBundle()) {
+                assertTrue(m.get("crackcam_frames_with_crack_total") > 0, "cracks in the synthetic drive");
+            }
+            assertTrue(m.get("crackcam_frames_captured_total") >= m.get("crackcam_frames_processed_total")
+                    + m.get("crackcam_frames_skipped_total"), "conservation: captured ≥ processed + skipped");
+
+            service.requestStop();
+            loop.join(15_000);
+            assertTrue(!loop.isAlive(), "loop stops after the current frame");
+            assertEquals(null, failure.get());
+        } finally {
+            kill(server);
+        }
+    }
+
+    @Test
+    void fileReplayWithSrtPositionsAndSamplingEndsByItself() throws Exception {
+        assumeTrue(Files.isDirectory(BUNDLE), "no model bundle");
+        assumeTrue(onPath("ffmpeg"), "ffmpeg missing");
+        Path video = video(dir, 4); // 60 frames at 15 fps
+        StringBuilder srt = new StringBuilder();
+        for (int s = 0; s < 5; s++) {
+            srt.append(s + 1).append('\n').append(String.format("00:00:%02d,000 --> 00:00:%02d,000%n", s, s + 1))
+                    .append(String.format("2026/05/01 08:30:%02d N:48.%06d E:11.500000 36 km/h%n%n", s, 100000 + s * 100));
+        }
+        Files.writeString(dir.resolve("drive.srt"), srt);
+        Path cfg = dir.resolve("replay.yaml");
+        Files.writeString(cfg, String.join("\n",
+                "device:", "  id: test-van",
+                "camera:", "  kind: file", "  url: " + video.getFileName(),
+                "model:", "  bundle: " + BUNDLE, "  threads: 1", "  state_dir: state",
+                "sampling:", "  mode: every_frames", "  every_frames: 6",
+                "gps:", "  source: file", "  file: drive.srt", "  max_gap_s: 2",
+                "mqtt:", "  enabled: false",
+                "outbox:", "  dir: outbox",
+                "health:", "  enabled: false", ""));
+        try (ServiceRunner service = ServiceRunner.open(ConfigLoader.load(cfg))) {
+            service.run(); // a non-looping file ends the loop
+            var m = service.metrics();
+            assertEquals(10, m.processed(), "60 frames, every 6th");
+            assertEquals(50, m.skipped());
+            assertEquals(10, m.positioned(), "every frame lies inside the SRT track");
+            assertEquals(0, m.dropped(), "a replay waits for the loop instead of dropping");
+            assertTrue(Files.isDirectory(dir.resolve("outbox")));
+        }
+    }
+
+    @Test
+    void missingCameraKeepsTheServiceUpAndUnhealthy() throws Exception {
+        assumeTrue(Files.isDirectory(BUNDLE), "no model bundle");
+        int health = freePort();
+        Path cfg = dir.resolve("nocam.yaml");
+        Files.writeString(cfg, String.join("\n",
+                "device:", "  id: test-van",
+                "camera:", "  kind: v4l2", "  device: /dev/video-missing",
+                "  reconnect:", "    initial_ms: 50", "    max_ms: 200",
+                "model:", "  bundle: " + BUNDLE, "  threads: 1", "  state_dir: state",
+                "mqtt:", "  enabled: false", "outbox:", "  dir: outbox",
+                "health:", "  port: " + health, ""));
+        try (ServiceRunner service = ServiceRunner.open(ConfigLoader.load(cfg))) {
+            Thread loop = new Thread(() -> {
+                try {
+                    service.run();
+                } catch (InterruptedException ignored) {
+                    // stopped
+                }
+            });
+            loop.start();
+            assertTrue(await(() -> metrics(health).get("crackcam_source_reconnects_total") >= 3, 20_000));
+            assertEquals(503, healthz(health));
+            assertEquals(0.0, metrics(health).get("crackcam_source_connected"));
+            service.requestStop();
+            loop.join(10_000);
+            assertTrue(!loop.isAlive());
+        }
+    }
+}
