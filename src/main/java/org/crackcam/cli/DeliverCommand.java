@@ -2,7 +2,7 @@ package org.crackcam.cli;
 
 import java.util.concurrent.Callable;
 
-import org.crackcam.delivery.AlertOptions;
+import org.crackcam.delivery.DeliveryOptions;
 import org.crackcam.delivery.MqttSettings;
 import org.crackcam.delivery.Outbox;
 import org.crackcam.delivery.OutboxPublisher;
@@ -23,7 +23,7 @@ import picocli.CommandLine.Model.CommandSpec;
 public final class DeliverCommand implements Callable<Integer> {
 
     @Mixin
-    AlertOptions alerts;
+    DeliveryOptions alerts;
 
     @Option(names = "--follow", description = "keep running and forward alerts other processes write to the outbox")
     boolean follow;

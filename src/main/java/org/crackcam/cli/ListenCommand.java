@@ -11,7 +11,7 @@ import java.util.random.RandomGenerator;
 
 import org.crackcam.alerts.AlertContext;
 import org.crackcam.delivery.AlertArchive;
-import org.crackcam.delivery.AlertOptions;
+import org.crackcam.delivery.DeliveryOptions;
 import org.crackcam.delivery.AlertTransport;
 import org.crackcam.delivery.Backoff;
 import org.crackcam.delivery.MqttSettings;
@@ -56,7 +56,7 @@ public final class ListenCommand implements Callable<Integer> {
     long count;
 
     @ArgGroup(exclusive = false, heading = "TLS and credentials%n")
-    AlertOptions.Security security = new AlertOptions.Security();
+    DeliveryOptions.Security security = new DeliveryOptions.Security();
 
     @Spec
     CommandSpec spec;

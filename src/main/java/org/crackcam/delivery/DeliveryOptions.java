@@ -1,0 +1,139 @@
+package org.crackcam.delivery;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.crackcam.alerts.AlertContext;
+import org.crackcam.pipeline.CrackcamException;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Option;
+
+/**
+ * Picocli mixin with the delivery options (broker, device, outbox, TLS, credentials), used by
+ * {@code deliver} directly and by {@link AlertOptions} (replay, demo).
+ */
+public final class DeliveryOptions {
+
+    @Option(names = "--broker", paramLabel = "URL",
+            description = "MQTT broker, tcp://host:1883 or ssl://host:8883 (mqtt://, mqtts:// too). "
+                    + "Without it alerts are only stored in the outbox (env CRACKCAM_BROKER).")
+    String broker = System.getenv("CRACKCAM_BROKER");
+
+    @Option(names = "--device", paramLabel = "ID",
+            description = "device id: topic crackcam/<ID>/alerts and client id crackcam-<ID> "
+                    + "(default: env CRACKCAM_DEVICE, else the host name)")
+    String device = System.getenv("CRACKCAM_DEVICE");
+
+    @Option(names = "--client-id", paramLabel = "ID", description = "MQTT client id (default crackcam-<device>)")
+    String clientId;
+
+    @Option(names = "--outbox", paramLabel = "DIR",
+            description = "durable outbox directory (default $STATE_DIRECTORY/outbox or ~/.local/state/crackcam/outbox)")
+    Path outbox;
+
+    @Option(names = "--outbox-quota-mb", paramLabel = "MB", defaultValue = "512",
+            description = "most megabytes kept in the outbox; the oldest alerts are evicted beyond it (default ${DEFAULT-VALUE})")
+    long outboxQuotaMb;
+
+    @Option(names = "--drain-timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "at the end of a file, wait this long for the broker to acknowledge everything "
+                    + "(what is left stays in the outbox; default ${DEFAULT-VALUE})")
+    double drainTimeoutSeconds;
+
+    @ArgGroup(exclusive = false, heading = "TLS and credentials%n")
+    Security security = new Security();
+
+    /** TLS files and the credentials file. */
+    public static final class Security {
+        @Option(names = "--tls-ca", paramLabel = "PEM", description = "CA certificate(s) of the broker")
+        Path ca;
+
+        @Option(names = "--tls-cert", paramLabel = "PEM", description = "client certificate (with --tls-key)")
+        Path cert;
+
+        @Option(names = "--tls-key", paramLabel = "PEM", description = "client private key, PKCS#8 or PKCS#1, unencrypted")
+        Path key;
+
+        @Option(names = "--credentials", paramLabel = "FILE",
+                description = "properties file with username= and password= (never on the command line)")
+        Path credentials;
+
+        /** Applies these options to {@code s}; checks that the files are readable. */
+        public MqttSettings applyTo(MqttSettings s) {
+            for (Path p : new Path[] {ca, cert, key, credentials}) {
+                if (p != null && !java.nio.file.Files.isReadable(p)) {
+                    throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, "cannot read " + p);
+                }
+            }
+            if (ca != null || cert != null || key != null) {
+                if (!s.usesTls()) {
+                    throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
+                            "TLS options need an ssl:// (or mqtts://) broker URL, got " + s.brokerUri());
+                }
+                s = s.withTls(new TlsFiles(ca, cert, key));
+            }
+            return credentials == null ? s : s.withCredentials(credentials);
+        }
+    }
+
+    /** The device id: the option, the environment, or the host name reduced to allowed characters. */
+    public String deviceId() {
+        String d = device;
+        if (d == null || d.isBlank()) {
+            try {
+                d = InetAddress.getLocalHost().getHostName();
+            } catch (Exception ex) {
+                d = "crackcam";
+            }
+            d = d.replaceAll("[^A-Za-z0-9._-]", "-");
+            if (d.length() > 64) {
+                d = d.substring(0, 64);
+            }
+        }
+        if (!AlertContext.isValidDeviceId(d)) {
+            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
+                    "--device '" + d + "' is not valid: use 1..64 characters from A-Z a-z 0-9 . _ -");
+        }
+        return d;
+    }
+
+    public Path outboxDirectory() {
+        return outbox != null ? outbox : StateDirectory.defaultOutbox();
+    }
+
+    /** The outbox given with {@code --outbox}, else {@code fallback} (e.g. the demo's own folder). */
+    public Path outboxDirectoryOr(Path fallback) {
+        return outbox != null ? outbox : fallback;
+    }
+
+    public long outboxQuotaBytes() {
+        if (outboxQuotaMb <= 0) {
+            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
+                    "--outbox-quota-mb must be > 0, got " + outboxQuotaMb);
+        }
+        return outboxQuotaMb * 1024 * 1024;
+    }
+
+    public Duration drainTimeout() {
+        return Duration.ofMillis((long) (Math.max(0, drainTimeoutSeconds) * 1000));
+    }
+
+    /** True when a broker was given. */
+    public boolean hasBroker() {
+        return broker != null && !broker.isBlank();
+    }
+
+    /** The MQTT settings, or null when no broker was given. Checks that the files exist. */
+    public MqttSettings mqttSettings() {
+        if (!hasBroker()) {
+            return null;
+        }
+        String dev = deviceId();
+        MqttSettings s = MqttSettings.of(broker, dev);
+        if (clientId != null) {
+            s = s.withClientId(clientId);
+        }
+        return security.applyTo(s);
+    }
+}
