@@ -102,6 +102,8 @@ def load_model(args) -> Tuple[abn.ABN, Dict]:
                        "code_revision": git_revision(), "training_data": None, "test_accuracy": None,
                        "note": "UNTRAINED: random initial weights, for testing the export path and the "
                                "runtime contract only; its outputs mean nothing"}
+    if args.from_bundle:
+        return load_from_bundle(Path(args.from_bundle))
     path = Path(args.checkpoint)
     if not path.is_file():
         raise UsageError(f"--checkpoint {path}: no such file")
@@ -126,6 +128,25 @@ def load_model(args) -> Tuple[abn.ABN, Dict]:
             "test_accuracy": ckpt.get("test_accuracy"), "test_accuracy_ab": ckpt.get("test_accuracy_ab"),
             "best_epoch": ckpt.get("epoch"), "val_loss": ckpt.get("val_loss"),
             "counts": ckpt.get("counts")}
+    return model.eval(), prov
+
+
+def load_from_bundle(bundle: Path) -> Tuple[abn.ABN, Dict]:
+    """The ABN read back from a bundle's abn.onnx (tools/recover.py); the provenance is the
+    bundle's own (training data, seed, accuracy), plus where the weights came from."""
+    from tools import recover
+    try:
+        model, manifest, graph = recover.from_bundle(bundle)
+    except recover.RecoverError as e:
+        raise UsageError(f"--from-bundle: {e}")
+    prov = dict(manifest.get("provenance") or {})
+    for k in ("exported_at", "export_code_revision", "export_command", "recovered_from"):
+        prov.pop(k, None)
+    prov["recovered_from"] = {
+        "bundle": manifest.get("name"), "graph": graph["file"], "sha256": graph["sha256"],
+        "exported_at": (manifest.get("provenance") or {}).get("exported_at"),
+        "note": "weights read back from the bundle's ABN graph (BatchNorm folded into the convs "
+                "by the ONNX exporter); the training checkpoint named above was not kept"}
     return model.eval(), prov
 
 
@@ -449,8 +470,8 @@ def run(args) -> Dict:
         raise UsageError(f"--skip-rule {args.skip_rule}: expected one of {list(lrp.SKIP_RULES)}")
     if not 0.0 <= args.gamma <= 1.0:
         raise UsageError(f"--gamma {args.gamma}: expected a value in [0, 1]")
-    if bool(args.checkpoint) == bool(args.untrained):
-        raise UsageError("give exactly one of --checkpoint PATH or --untrained PRESET")
+    if sum(bool(v) for v in (args.checkpoint, args.untrained, args.from_bundle)) != 1:
+        raise UsageError("give exactly one of --checkpoint PATH, --from-bundle DIR or --untrained PRESET")
     model, prov = load_model(args)
     cfg = model.cfg
     out = Path(args.out)
@@ -521,6 +542,8 @@ def parse_args(argv: Sequence[str]):
     ap = argparse.ArgumentParser(prog="python3 -m tools.export", description=__doc__.split("\n\n")[0])
     src = ap.add_argument_group("model (exactly one)")
     src.add_argument("--checkpoint", help="tools.train checkpoint (best.pt)")
+    src.add_argument("--from-bundle", metavar="DIR",
+                     help="re-export a bundle from its own abn.onnx weights (when the checkpoint is gone)")
     src.add_argument("--untrained", metavar="PRESET", help="export random initial weights of a preset (testing only)")
     ap.add_argument("--out", required=True, help="bundle directory (replaced atomically)")
     ap.add_argument("--name", help="bundle name in the manifest (default: the --out folder name)")

@@ -90,8 +90,12 @@ def fold_bn_conv_bn(bn_in: nn.BatchNorm2d, conv: nn.Conv2d, bn_out: nn.BatchNorm
 class Conv(nn.Module):
     """A 2-D convolution with its adjoint. ``in_hw`` fixes output_padding for strided kernels."""
 
+    ADJOINT_FORMS = ("conv", "subpixel", "transpose")
+    SUBPIXEL_MAX_WASTE = 1.5
+
     def __init__(self, weight: torch.Tensor, bias: Optional[torch.Tensor], stride: int, padding: int,
-                 in_hw: int, groups: int = 1, dtype: torch.dtype = torch.float32):
+                 in_hw: int, groups: int = 1, dtype: torch.dtype = torch.float32,
+                 adjoint_form: Optional[str] = None):
         super().__init__()
         self.register_buffer("weight", weight.to(dtype).contiguous())
         self.register_buffer("bias", None if bias is None else bias.to(dtype).contiguous())
@@ -100,20 +104,130 @@ class Conv(nn.Module):
         self.in_hw = int(in_hw)
         self.out_hw = (self.in_hw + 2 * self.padding - k) // self.stride + 1
         self.output_padding = self.in_hw - ((self.out_hw - 1) * self.stride - 2 * self.padding + k)
+        self.kernel = int(k)
+        self.plan = self._adjoint_plan()          # plain ints, fixed at build time (tracing-safe)
+        if adjoint_form is None:
+            adjoint_form = self.default_adjoint_form()
+        if adjoint_form not in self.ADJOINT_FORMS:
+            raise ValueError(f"adjoint form {adjoint_form!r}: expected one of {self.ADJOINT_FORMS}")
+        self.adjoint_form = adjoint_form
 
-    def forward(self, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-        return F.conv2d(x, w, None, self.stride, self.padding, 1, self.groups)
+    def default_adjoint_form(self) -> str:
+        """Stride 1: a Conv with the flipped, transposed kernel (same cost as the forward conv).
+        Strided: the sub-pixel Conv + DepthToSpace only where its zero taps waste little
+        ((S·J)²/K² ≤ 1.5: the 7×7/2 stem, 1.31); else ConvTranspose (3×3/2: 1.78, 1×1/2: 4),
+        whose col2im costs less than computing and interleaving mostly-zero phases (measured
+        with ONNX Runtime 1.23 CPU, docs/lrp-rules.md)."""
+        if self.stride == 1:
+            return "conv"
+        J = self.plan[0]
+        waste = (self.stride * J) ** 2 / float(self.kernel ** 2)
+        return "subpixel" if waste <= self.SUBPIXEL_MAX_WASTE else "transpose"
+
+    def forward(self, x: torch.Tensor, w: torch.Tensor, b: Optional[torch.Tensor] = None) -> torch.Tensor:
+        return F.conv2d(x, w, b, self.stride, self.padding, 1, self.groups)
 
     def layer(self, x: torch.Tensor) -> torch.Tensor:
         """The layer itself (signed weights and bias): used by the forward pass."""
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, 1, self.groups)
 
     def transpose(self, s: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        """The adjoint as ConvTranspose: the definition, kept as the tests' yardstick."""
         return F.conv_transpose2d(s, w, None, self.stride, self.padding, self.output_padding,
                                   self.groups)
 
+    # The adjoint as an ordinary Conv. ONNX Runtime's ConvTranspose (im2col + col2im, no NCHWc
+    # path) costs 2-3x a Conv of the same size on CPU, and the relevance graph has one per
+    # layer. Sub-pixel form: for stride S the transposed conv's output phase (r_h, r_w) is a
+    # stride-1 correlation of s with the taps W[r + S·(J-1-u)], J = ceil(K/S); one Conv computes
+    # all S² phases as S²·C channels, pixel_shuffle (DepthToSpace) interleaves them, a Slice
+    # drops the padding rows. For S = 1 this is the flipped, transposed kernel and nothing else.
+    def _adjoint_plan(self) -> Tuple[int, int, int, int, int]:
+        """(J, pad_left, pad_right, slice_start, Q): conv over s padded (pad_left, pad_right)
+        gives Q positions per phase; after the shuffle, rows [start, start + in_hw) are R."""
+        k = self.kernel
+        S, P, n, m = self.stride, self.padding, self.out_hw, self.in_hw
+        J = -(-k // S)
+        drop = min(P // S, J - 1)                  # whole phase rows that only the padding needs
+        pad_left = J - 1 - drop
+        start = P - S * drop
+        Q = -(-(start + m) // S)
+        pad_right = max(0, Q - n - pad_left + J - 1)
+        return J, pad_left, pad_right, start, Q
+
+    def adjoint_kernel(self, w: torch.Tensor) -> torch.Tensor:
+        """Kernel of the op that computes ``transpose(·, w)``; w in the forward layout
+        (K_out, C_in/groups, k, k), possibly with extra term columns concatenated on dim 1."""
+        if self.adjoint_form == "transpose":
+            return w.contiguous()
+        S, g = self.stride, self.groups
+        J = self.plan[0]
+        cs, co_g, k = w.shape[0], w.shape[1], w.shape[-1]
+        wp = w.new_zeros(cs, co_g, S * J, S * J)
+        wp[:, :, :k, :k] = w
+        wr = wp.view(cs, co_g, J, S, J, S).flip(2).flip(4)       # [cs, co, u, r_h, v, r_w]
+        v = wr.permute(1, 3, 5, 0, 2, 4)                         # [co, r_h, r_w, cs, u, v]
+        v = v.reshape(co_g * S * S, g, cs // g, J, J).permute(1, 0, 2, 3, 4)
+        return v.reshape(g * co_g * S * S, cs // g, J, J).contiguous()
+
+    def adjoint(self, s: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        """``transpose(s, w)`` computed as Conv (+ DepthToSpace + Slice), v = adjoint_kernel(w)."""
+        if self.adjoint_form == "transpose":
+            return self.transpose(s, v)
+        J, pl, pr, start, Q = self.plan
+        if pl == pr:
+            t = F.conv2d(s, v, None, 1, pl, 1, self.groups)
+        else:
+            t = F.conv2d(F.pad(s, (pl, pr, pl, pr)), v, None, 1, 0, 1, self.groups)
+        if self.stride > 1:
+            t = F.pixel_shuffle(t, self.stride)
+        if start != 0 or self.stride * Q != self.in_hw:
+            t = t[:, :, start:start + self.in_hw, start:start + self.in_hw]
+        return t
+
     def bias_view(self) -> Optional[torch.Tensor]:
         return None if self.bias is None else self.bias.view(1, -1, 1, 1)
+
+    # Σ_c a_c ⊙ transpose(s, W)_c for the sub-pixel form, without interleaving all channels:
+    # split `a` into the same S² phases (a stride-S Conv with one-hot S×S kernels, which also
+    # appends constant-1 channels for the constant terms), multiply in phase space, sum the
+    # channels of each phase (a 1×1 Conv with 0/1 weights), and interleave only the S² summed
+    # maps. DepthToSpace (a strided copy in ONNX Runtime) then moves 1/C of the data.
+    def phase_kernels(self, n_in: int, n_const: int, dtype: torch.dtype) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(split kernel, split bias, sum kernel) for ``adjoint_channel_sum``."""
+        S = self.stride
+        n = n_in + n_const
+        split = torch.zeros(n * S * S, n_in, S, S, dtype=dtype)
+        for c in range(n_in):
+            for rh in range(S):
+                for rw in range(S):
+                    split[c * S * S + rh * S + rw, c, rh, rw] = 1.0
+        bias = torch.zeros(n * S * S, dtype=dtype)
+        bias[n_in * S * S:] = 1.0
+        gsum = torch.zeros(S * S, n * S * S, 1, 1, dtype=dtype)
+        for c in range(n):
+            for ph in range(S * S):
+                gsum[ph, c * S * S + ph, 0, 0] = 1.0
+        return split, bias, gsum
+
+    def adjoint_channel_sum(self, s: torch.Tensor, v: torch.Tensor, a: torch.Tensor, split: torch.Tensor,
+                            split_bias: torch.Tensor, gsum: torch.Tensor) -> torch.Tensor:
+        """(N,1,H,W): Σ_c a_c ⊙ transpose(s, W_a)_c (+ transpose(s, W_const)), sub-pixel form."""
+        J, pl, pr, start, Q = self.plan
+        if pl == pr:
+            t = F.conv2d(s, v, None, 1, pl, 1, self.groups)
+        else:
+            t = F.conv2d(F.pad(s, (pl, pr, pl, pr)), v, None, 1, 0, 1, self.groups)
+        S = self.stride
+        lo, hi = start, S * Q - start - self.in_hw
+        if lo == hi:
+            ap = F.conv2d(a, split, split_bias, S, lo)
+        else:
+            ap = F.conv2d(F.pad(a, (lo, hi, lo, hi)), split, split_bias, S, 0)
+        u = F.pixel_shuffle(F.conv2d(t * ap, gsum), S)
+        if start != 0 or S * Q != self.in_hw:
+            u = u[:, :, start:start + self.in_hw, start:start + self.in_hw]
+        return u
 
 
 class SumPool(Conv):
@@ -135,8 +249,9 @@ class Dense(nn.Module):
         self.register_buffer("weight", weight.to(dtype).contiguous())
         self.register_buffer("bias", None if bias is None else bias.to(dtype).contiguous())
 
-    def forward(self, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-        return torch.matmul(x, w.t())
+    def forward(self, x: torch.Tensor, w: torch.Tensor, b: Optional[torch.Tensor] = None) -> torch.Tensor:
+        y = torch.matmul(x, w.t())
+        return y if b is None else y + b
 
     def layer(self, x: torch.Tensor) -> torch.Tensor:
         y = torch.matmul(x, self.weight.t())
@@ -144,6 +259,11 @@ class Dense(nn.Module):
 
     def transpose(self, s: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
         return torch.matmul(s, w)
+
+    def adjoint_kernel(self, w: torch.Tensor) -> torch.Tensor:
+        return w
+
+    adjoint = transpose
 
     def bias_view(self) -> Optional[torch.Tensor]:
         return None if self.bias is None else self.bias.view(1, -1)
@@ -154,13 +274,20 @@ class GlobalSum(nn.Module):
     Its adjoint is a broadcast; ``weight`` is None (all ones)."""
 
     weight = None
+    bias = None
     in_hw = 0
 
-    def forward(self, x: torch.Tensor, w: Optional[torch.Tensor]) -> torch.Tensor:
-        return x.sum(dim=(2, 3))
+    def forward(self, x: torch.Tensor, w: Optional[torch.Tensor], b: Optional[torch.Tensor] = None) -> torch.Tensor:
+        y = x.sum(dim=(2, 3))
+        return y if b is None else y + b
 
     def transpose(self, s: torch.Tensor, w: Optional[torch.Tensor]) -> torch.Tensor:
         return s.unsqueeze(-1).unsqueeze(-1)
+
+    def adjoint_kernel(self, w: Optional[torch.Tensor]) -> Optional[torch.Tensor]:
+        return None
+
+    adjoint = transpose
 
     def bias_view(self) -> Optional[torch.Tensor]:
         return None
@@ -183,10 +310,14 @@ def identity(w: Optional[torch.Tensor]) -> Optional[torch.Tensor]:
 
 class Rule:
     """A rule = terms (input source, weight modifier, sign) + bias flag + stabiliser.
-    Input source "a" is the layer's input; any other name is a constant the rule provides."""
+    Input source "a" is the layer's input; any other name is a constant the rule provides.
+    ``additive_eps``: the stabiliser is z + ε (z ≥ 0 by construction), so ε can ride in the
+    denominator conv's bias instead of costing an Add per layer."""
 
     name = "rule"
     use_bias = False
+    additive_eps = False
+    eps = 0.0
     terms: Sequence[Tuple[str, object, float]] = ()
 
     def constants(self, op: nn.Module, dtype: torch.dtype) -> Dict[str, torch.Tensor]:
@@ -200,6 +331,7 @@ class ZPlus(Rule):
     """Eq. 3 on non-negative inputs: R_j = a_j Σ_k w⁺_jk R_k / (Σ_j' a_j' w⁺_j'k + ε), no bias."""
 
     name = "zplus"
+    additive_eps = True
     terms = (("a", positive, 1.0),)
 
     def __init__(self, eps: float = EPS_ZPLUS):
@@ -214,6 +346,7 @@ class ZBox(Rule):
     R_j = Σ_k (x_j w_jk − l_j w⁺_jk − h_j w⁻_jk) / Σ_j'(…) · R_k, no bias; every numerator ≥ 0."""
 
     name = "zB"
+    additive_eps = True
     terms = (("a", identity, 1.0), ("low", positive, -1.0), ("high", negative, -1.0))
 
     def __init__(self, low: Sequence[float], high: Sequence[float], eps: float = EPS_ZPLUS):
@@ -243,78 +376,156 @@ class Epsilon(Rule):
 
 
 class Step(nn.Module):
-    """One operator under one rule, prepared once at build time:
+    """One operator under one rule, prepared once at build time so that the exported graph does
+    one forward-type op and one adjoint op per layer, whatever the number of terms:
 
-    * modified weights (w⁺, w⁻) are computed here and stored as buffers, so the exported graph
-      holds them as initializers (TensorRT's parser wants Conv/ConvTranspose weights to be
-      initializers) and does no weight arithmetic per inference; an unmodified weight is the
-      operator's own tensor (one initializer);
-    * the forward contribution of a term whose input is a rule constant (zB's l and h) does not
-      depend on the image: it is folded into one constant ``z_const`` here.
+    * every operator is linear in its weight, so the terms on the layer input combine into one
+      weight, W_a = Σ_t sign_t · mod_t(W), for the denominator and for the adjoint alike;
+    * a term whose input is a per-channel rule constant c (zB's l and h) contributes
+      ``op(c, W_t)`` to the denominator, which does not depend on the image (folded into the
+      constant map ``z_const``), and ``c ⊙ opᵀ(s, W_t) = opᵀ(s, c·W_t)`` to the relevance: its
+      weights are scaled per input channel and appended to the adjoint's output channels, so
+      R_in = a ⊙ T[:, :C] + T[:, C:] with T = opᵀ(s, [W_a | W_c]) — one adjoint op;
+    * ε of an additive stabiliser is the denominator's bias (or joins ``z_const``);
+    * ``scale`` (a skip rule's γ or 1−γ for the relevance entering this step) is folded into
+      the adjoint weights: the rules are linear in R.
+    All of these are initializers in the exported graph (TensorRT wants Conv weights as
+    initializers); no weight arithmetic happens per inference.
 
     ``record`` (tests only, never exported) collects the relevance entering/leaving and the
     share absorbed by the bias and the stabiliser."""
 
-    def __init__(self, op: nn.Module, rule: Rule, dtype: torch.dtype = torch.float32, name: str = ""):
+    def __init__(self, op: nn.Module, rule: Rule, dtype: torch.dtype = torch.float32, name: str = "",
+                 scale: float = 1.0, sum_channels: bool = False):
         super().__init__()
-        self.op, self.rule, self.name = op, rule, name
-        self.term_sources = [src for src, _, _ in rule.terms]
-        self.term_signs = [sign for _, _, sign in rule.terms]
-        self.term_weights: List[str] = []
-        for i, (_, mod, _) in enumerate(rule.terms):
-            if mod is identity or op.weight is None:
-                self.term_weights.append("")
-            else:
-                self.register_buffer(f"w{i}", mod(op.weight).contiguous())
-                self.term_weights.append(f"w{i}")
+        self.op, self.rule, self.name, self.scale = op, rule, name, float(scale)
+        self.sum_channels = bool(sum_channels)
         consts = rule.constants(op, dtype)
-        for k, v in consts.items():
-            self.register_buffer("const_" + k, v)
-        z_const = None
+        w_a, w_c, z_const = None, None, None
         with torch.no_grad():
-            for i, (src, sign) in enumerate(zip(self.term_sources, self.term_signs)):
+            for src, mod, sign in rule.terms:
+                w = None if op.weight is None else sign * mod(op.weight)
                 if src == "a":
+                    w_a = w if w_a is None else w_a + w
                     continue
+                if w is None or getattr(op, "groups", 1) != 1:
+                    raise ValueError(f"{name}: a constant-input term needs a dense weight")
                 c = consts[src]
-                t = op.forward(c.expand(1, c.shape[1], op.in_hw, op.in_hw), self.weight_of(i))
-                t = t if sign == 1.0 else -t
+                t = op.forward(c.expand(1, c.shape[1], op.in_hw, op.in_hw), w)
                 z_const = t if z_const is None else z_const + t
+                wc = w * c.view(1, -1, *([1] * (w.dim() - 2)))
+                w_c = wc if w_c is None else w_c + wc
+            bias = None
+            if rule.use_bias:
+                bias = op.bias
+            elif rule.additive_eps:
+                if z_const is not None:
+                    z_const = z_const + rule.eps
+                elif op.weight is not None:
+                    bias = torch.full((op.weight.shape[0],), rule.eps, dtype=dtype)
+            self.eps_outside = rule.additive_eps and z_const is None and op.weight is None
+            self.n_in = None if w_c is None else w_c.shape[1]
+            if w_c is not None and self.sum_channels:
+                w_c = w_c.sum(dim=1, keepdim=True)          # Σ_c c_c·W_t[:, c]: one column
+            adj = None
+            if w_a is not None:
+                adj = w_a if w_c is None else torch.cat([w_a, w_c], dim=1)
+                adj = op.adjoint_kernel(adj * self.scale)
+            self.phase_sum = (self.sum_channels and getattr(op, "adjoint_form", "") == "subpixel"
+                              and op.groups == 1)
+            split = split_bias = gsum = None
+            if self.phase_sum:
+                split, split_bias, gsum = op.phase_kernels(op.weight.shape[1], 0 if w_c is None else 1, dtype)
+        # a denominator weight equal to the layer's own (zB's signed term) is that tensor: the
+        # exporter would otherwise dedupe the two into an Identity between initializer and Conv
+        self.den_is_layer = w_a is not None and torch.equal(w_a, op.weight)
+        self.register_buffer("w_den", None if w_a is None or self.den_is_layer else w_a.contiguous())
+        # ... and then the forward pass has already computed op(a, W) + b_layer: given that
+        # pre-activation, z = pre-activation + (b − b_layer), no conv at all
+        shift = None
+        if self.den_is_layer:
+            with torch.no_grad():
+                lb = op.bias_view()
+                bshape = (1, -1) + (1,) * (op.weight.dim() - 2)
+                if bias is not None and not rule.use_bias:
+                    shift = bias.view(bshape) if lb is None else bias.view(bshape) - lb
+                elif not rule.use_bias and lb is not None:
+                    shift = -lb
+                if z_const is not None:
+                    shift = z_const if shift is None else z_const + shift
+        self.register_buffer("z_shift", shift)
+        # an adjoint weight equal to one already stored (a ConvTranspose of W⁺ reads the
+        # denominator's W⁺) is that tensor, for the same reason
+        self.adj_src = "own"
+        if adj is not None and op.weight is not None and adj.shape == op.weight.shape:
+            if torch.equal(adj, op.weight):
+                self.adj_src, adj = "layer", None
+            elif self.w_den is not None and torch.equal(adj, self.w_den):
+                self.adj_src, adj = "den", None
+        self.register_buffer("b_den", None if bias is None else bias.contiguous())
         self.register_buffer("z_const", z_const)
+        self.register_buffer("w_adj", adj)
+        self.register_buffer("w_split", split)
+        self.register_buffer("b_split", split_bias)
+        self.register_buffer("w_gsum", gsum)
         self.record: Optional[List[Dict]] = None
 
-    def weight_of(self, i: int) -> Optional[torch.Tensor]:
-        return getattr(self, self.term_weights[i]) if self.term_weights[i] else self.op.weight
+    def adjoint_weight(self) -> Optional[torch.Tensor]:
+        return {"own": self.w_adj, "layer": self.op.weight, "den": self.w_den}[self.adj_src]
 
-    def forward(self, a: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
-        return propagate(self, a, r)
+    def forward(self, a: torch.Tensor, r: torch.Tensor, z_layer: Optional[torch.Tensor] = None) -> torch.Tensor:
+        return propagate(self, a, r, z_layer)
 
 
-def propagate(step: Step, a: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
-    """THE backward routine: every rule and every operator goes through here."""
+def propagate(step: Step, a: torch.Tensor, r: torch.Tensor, z_layer: Optional[torch.Tensor] = None
+              ) -> torch.Tensor:
+    """THE backward routine: every rule and every operator goes through here.
+
+        z    = op(a, W_a) + b  (+ z_const)          b: the layer bias, or ε, or nothing
+        s    = R_out / stabilise(z)
+        T    = opᵀ(s, scale·[W_a | W_c])
+        R_in = a ⊙ T[:, :C]  (+ T[:, C:])             (summed over C for ``sum_channels``)
+
+    ``z_layer``: the layer's own pre-activation op(a, W) + b_layer from the forward pass; used
+    (instead of a conv) when the rule's denominator weight is the layer's own."""
     op, rule = step.op, step.rule
-    z = step.z_const
-    for i, (src, sign) in enumerate(zip(step.term_sources, step.term_signs)):
-        if src != "a":
-            continue                                   # already in z_const
-        t = op.forward(a, step.weight_of(i))
-        t = t if sign == 1.0 else -t
-        z = t if z is None else z + t
-    bias = op.bias_view() if rule.use_bias else None
-    if bias is not None:
-        z = z + bias
-    den = rule.stabilise(z)
+    if step.den_is_layer and z_layer is not None:
+        z = z_layer if step.z_shift is None else z_layer + step.z_shift
+    else:
+        z = op.forward(a, op.weight if step.den_is_layer else step.w_den, step.b_den)
+        if step.z_const is not None:
+            z = z + step.z_const
+    if step.eps_outside:
+        z = z + rule.eps
+    den = z if rule.additive_eps else rule.stabilise(z)
     s = r / den
-    out = None
-    for i, (src, sign) in enumerate(zip(step.term_sources, step.term_signs)):
-        x = a if src == "a" else getattr(step, "const_" + src)
-        t = x * op.transpose(s, step.weight_of(i))
-        t = t if sign == 1.0 else -t
-        out = t if out is None else out + t
+    w_adj = step.adjoint_weight()
+    if step.phase_sum:                                      # a ⊙ T summed, in phase space
+        out = op.adjoint_channel_sum(s, w_adj, a, step.w_split, step.b_split, step.w_gsum)
+    else:
+        if w_adj is None:                                   # weightless operator (GAP)
+            t = op.adjoint(s if step.scale == 1.0 else s * step.scale, None)
+        else:
+            t = op.adjoint(s, w_adj)
+        if step.n_in is None:
+            out = a * t
+        else:
+            out = a * t[:, :step.n_in]
+        if step.sum_channels:
+            out = out.sum(dim=1, keepdim=True)
+        if step.n_in is not None:
+            out = out + t[:, step.n_in:]
     if step.record is not None:
-        leak_bias = (s * bias).sum() if bias is not None else torch.zeros((), dtype=r.dtype)
-        step.record.append({"step": step.name, "rule": rule.name, "r_out": float(r.sum()),
+        k = step.scale
+        bias = op.bias_view() if rule.use_bias else None
+        leak_bias = k * (s * bias).sum() if bias is not None else torch.zeros((), dtype=r.dtype)
+        if rule.additive_eps:
+            stab = k * rule.eps * s.sum()
+        else:
+            stab = k * (s * (den - z)).sum()
+        step.record.append({"step": step.name, "rule": rule.name, "r_out": float(k * r.sum()),
                             "r_in": float(out.sum()), "bias_share": float(leak_bias),
-                            "stabiliser_share": float((s * (den - z)).sum())})
+                            "stabiliser_share": float(stab)})
     return out
 
 
@@ -322,7 +533,11 @@ def propagate(step: Step, a: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
 # skip rules at residual joins  y = ReLU(F(x) + S(x))
 # --------------------------------------------------------------------------------------------
 class SkipRule:
+    """``residual_scale`` / ``skip_scale``: the share of R(y) each path receives when it is a
+    fixed number (eq. 5's γ and 1−γ); the blocks fold it into the first step of the path."""
     name = "skip"
+    residual_scale = 1.0
+    skip_scale = 1.0
     record: Optional[List[Dict]] = None       # tests only: relevance lost at the join
 
     def _note(self, r_y: torch.Tensor, kept: torch.Tensor) -> None:
@@ -343,15 +558,16 @@ class PaperSkip(SkipRule):
 
     def __init__(self, gamma: float = 0.5):
         self.gamma = float(gamma)
+        self.residual_scale, self.skip_scale = self.gamma, 1.0 - self.gamma
 
     def relevance(self, blk, cache, r_y):
-        # γ is applied before propagating (the rules are linear in R, so this is the same
-        # number) so that a step's bookkeeping sees the relevance that really enters it.
+        # γ and 1−γ ride in the paths' first steps (the rules are linear in R), so the graph
+        # spends no Mul on them; a step's bookkeeping counts the relevance that really enters.
         parts = []
         if self.gamma != 0.0:
-            parts.append(blk.residual_relevance(cache, self.gamma * r_y))
+            parts.append(blk.residual_relevance(cache, r_y))
         if self.gamma != 1.0:
-            parts.append(blk.skip_relevance(cache, (1.0 - self.gamma) * r_y))
+            parts.append(blk.skip_relevance(cache, r_y))
         return parts[0] if len(parts) == 1 else parts[0] + parts[1]
 
 
@@ -400,30 +616,35 @@ class FoldedBlock(nn.Module):
         c2 = Conv(w, bias, b.conv2.stride[0], b.conv2.padding[0], c1.out_hw, dtype=dtype)
         w, bias = fold_conv_bn(b.conv3, b.bn3)
         c3 = Conv(w, bias, 1, 0, c2.out_hw, dtype=dtype)
-        self.s1, self.s2, self.s3 = (Step(c1, rule, dtype, name + ".conv1"), Step(c2, rule, dtype, name + ".conv2"),
-                                     Step(c3, rule, dtype, name + ".conv3"))
+        self.s1, self.s2 = Step(c1, rule, dtype, name + ".conv1"), Step(c2, rule, dtype, name + ".conv2")
+        self.s3 = Step(c3, rule, dtype, name + ".conv3", scale=skip.residual_scale)
         self.sd: Optional[Step] = None
         if b.downsample is not None:
             w, bias = fold_conv_bn(b.downsample[0], b.downsample[1])
             self.sd = Step(Conv(w, bias, b.downsample[0].stride[0], 0, in_hw, dtype=dtype), rule, dtype,
-                           name + ".downsample")
+                           name + ".downsample", scale=skip.skip_scale)
         self.skip_rule = skip
         self.out_hw = c3.out_hw
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
-        u1 = F.relu(self.s1.op.layer(x))
-        u2 = F.relu(self.s2.op.layer(u1))
+        z1 = self.s1.op.layer(x)
+        u1 = F.relu(z1)
+        z2 = self.s2.op.layer(u1)
+        u2 = F.relu(z2)
         f = self.s3.op.layer(u2)
         s = x if self.sd is None else self.sd.op.layer(x)
-        return F.relu(f + s), {"x": x, "u1": u1, "u2": u2, "f": f, "s": s}
+        return F.relu(f + s), {"x": x, "z1": z1, "u1": u1, "z2": z2, "u2": u2, "f": f, "s": s}
 
     def residual_relevance(self, c: Dict[str, torch.Tensor], r: torch.Tensor) -> torch.Tensor:
-        r = self.s3(c["u2"], r)           # ReLUs pass relevance unchanged
-        r = self.s2(c["u1"], r)
-        return self.s1(c["x"], r)
+        r = self.s3(c["u2"], r, c["f"])           # ReLUs pass relevance unchanged
+        r = self.s2(c["u1"], r, c["z2"])
+        return self.s1(c["x"], r, c["z1"])
 
     def skip_relevance(self, c: Dict[str, torch.Tensor], r: torch.Tensor) -> torch.Tensor:
-        return r if self.sd is None else self.sd(c["x"], r)
+        if self.sd is not None:
+            return self.sd(c["x"], r, c["s"])
+        k = self.skip_rule.skip_scale
+        return r if k == 1.0 else k * r
 
     def relevance(self, c: Dict[str, torch.Tensor], r_y: torch.Tensor) -> torch.Tensor:
         return self.skip_rule.relevance(self, c, r_y)
@@ -442,7 +663,7 @@ class FoldedABN(nn.Module):
     rule. ``forward`` runs the network once and returns the activations the backward sweep needs."""
 
     def __init__(self, model: abn.ABN, mode: str = "bn", gamma: float = 0.5, skip_rule: str = "paper",
-                 dtype: torch.dtype = torch.float32):
+                 dtype: torch.dtype = torch.float32, sum_channels: bool = False):
         super().__init__()
         if mode not in ("bn", "plain"):
             raise ValueError(f"mode {mode!r}: expected 'bn' or 'plain'")
@@ -467,7 +688,7 @@ class FoldedABN(nn.Module):
         hw = cfg.image_size
         w, b = fold_conv_bn(model.conv1, model.bn1)
         stem = Conv(w, b, model.conv1.stride[0], model.conv1.padding[0], hw, dtype=dtype)
-        self.stem = Step(stem, first, dtype, "stem")
+        self.stem = Step(stem, first, dtype, "stem", sum_channels=sum_channels)
         mp = model.maxpool
         self.pool = Step(SumPool(cfg.stem_width, mp.kernel_size, mp.stride, mp.padding, stem.out_hw, dtype=dtype),
                          pool_rule, dtype, "maxpool")
@@ -528,8 +749,9 @@ class FoldedABN(nn.Module):
         act: Dict = {}
         xn = (image - self.mean) / self.std
         act["xn"] = xn
-        a0 = F.relu(self.stem.op.layer(xn))
-        act["a0"] = a0
+        z0 = self.stem.op.layer(xn)
+        a0 = F.relu(z0)
+        act["z0"], act["a0"] = z0, a0
         k, st, p = self.mp_args
         x = F.max_pool2d(a0, k, st, p)
         act["p0"] = x
@@ -544,8 +766,9 @@ class FoldedABN(nn.Module):
             x, c = blk(x)
             ab.append(c)
         act["ab"], act["u_ab"] = ab, x
-        a = F.relu(self.ab_head.op.layer(x))
-        act["a"] = a
+        z_a = self.ab_head.op.layer(x)
+        a = F.relu(z_a)
+        act["z_a"], act["a"] = z_a, a
         alpha_tilde = torch.sigmoid(self.ab_map.layer(a))
         alpha = alpha_tilde * (alpha_tilde >= self.theta_alpha).to(alpha_tilde.dtype)
         act["alpha_tilde"], act["alpha"] = alpha_tilde, alpha
@@ -569,7 +792,7 @@ class FoldedABN(nn.Module):
 
     def backward_pb(self, act: Dict, r_logits: torch.Tensor) -> torch.Tensor:
         """PB logits → g = α' ⊙ h; the gate gives all of R(g) to h (returned as R(h))."""
-        r = self.fc(act["gv"], r_logits)
+        r = self.fc(act["gv"], r_logits, act["pb_logits"])
         r = self.pb_gap(act["v"], r)
         for blk, c in zip(reversed(self.pb), reversed(act["pb"])):
             r = blk.relevance(c, r)
@@ -577,20 +800,21 @@ class FoldedABN(nn.Module):
 
     def backward_ab(self, act: Dict, r_logits: torch.Tensor) -> torch.Tensor:
         """AB logits → f_AB^(2) → ReLU → folded ab_bn/ab_conv/ab_bn2 → ab_layer → R(h)."""
-        r = self.ab_logit(act["m"], r_logits)
+        r = self.ab_logit(act["m"], r_logits, act["ab_logits"])
         r = self.ab_gap(act["a"], r)
-        r = self.ab_head(act["u_ab"], r)
+        r = self.ab_head(act["u_ab"], r, act["z_a"])
         for blk, c in zip(reversed(self.ab), reversed(act["ab"])):
             r = blk.relevance(c, r)
         return r
 
     def backward_fe(self, act: Dict, r_h: torch.Tensor) -> torch.Tensor:
-        """R(h) → layer3..1 → max-pool → stem → R(normalised input), (N,3,H,W)."""
+        """R(h) → layer3..1 → max-pool → stem → R(normalised input), (N,3,H,W), or its sum over
+        the colour channels (N,1,H,W) when built with ``sum_channels``."""
         r = r_h
         for blk, c in zip(reversed(self.fe), reversed(act["fe"])):
             r = blk.relevance(c, r)
         r = self.pool(act["a0"], r)
-        return self.stem(act["xn"], r)
+        return self.stem(act["xn"], r, act["z0"])
 
     def input_relevance(self, image: torch.Tensor, target: torch.Tensor) -> Tuple[torch.Tensor, Dict]:
         act = self.forward(image)
@@ -617,12 +841,13 @@ class LRPGraph(nn.Module):
     def __init__(self, model: abn.ABN, mode: str = "bn", gamma: float = 0.5, skip_rule: str = "paper",
                  dtype: torch.dtype = torch.float32):
         super().__init__()
-        self.net = FoldedABN(model, mode, gamma, skip_rule, dtype)
+        # the graph outputs Σ_c R_c: the stem step sums the colour channels itself, which lets
+        # zB's two constant terms share one adjoint output channel
+        self.net = FoldedABN(model, mode, gamma, skip_rule, dtype, sum_channels=True)
         self.mode = mode
 
     def forward(self, image: torch.Tensor, target: torch.Tensor):
-        r, act = self.net.input_relevance(image, target)
-        relevance = r.sum(dim=1, keepdim=True)
+        relevance, act = self.net.input_relevance(image, target)
         if self.mode == "plain":
             return relevance
         alpha_up = upscale(act["alpha"], self.net.cfg.image_size)
