@@ -201,7 +201,25 @@ public final class ModelBundle implements AutoCloseable {
 
     private OrtSession createSession(Manifest.Graph spec, ExecutionProvider p) {
         Path file = dir.resolve(spec.file());
-        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+        try (OrtSession.SessionOptions so = sessionOptions(p)) {
+            return environment().createSession(file.toString(), so);
+        } catch (OrtException | IOException e) {
+            throw new CrackcamException(CrackcamException.Kind.BUNDLE, "bundle " + label + ": "
+                    + spec.file() + " cannot be loaded by ONNX Runtime (" + p + "): " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    /**
+     * New session options exactly as this bundle's sessions get them, for the provider in use
+     * (for benchmarks that run a graph through a plain session of their own). The caller closes them.
+     */
+    public OrtSession.SessionOptions sessionOptions() throws OrtException, IOException {
+        return sessionOptions(provider());
+    }
+
+    private OrtSession.SessionOptions sessionOptions(ExecutionProvider p) throws OrtException, IOException {
+        OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+        try {
             so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             if (options.intraOpThreads() > 0) {
                 so.setIntraOpNumThreads(options.intraOpThreads());
@@ -220,10 +238,10 @@ public final class ModelBundle implements AutoCloseable {
             } else if (p == ExecutionProvider.CUDA) {
                 so.addCUDA(options.deviceId());
             }
-            return environment().createSession(file.toString(), so);
-        } catch (OrtException | IOException e) {
-            throw new CrackcamException(CrackcamException.Kind.BUNDLE, "bundle " + label + ": "
-                    + spec.file() + " cannot be loaded by ONNX Runtime (" + p + "): " + firstLine(e.getMessage()), e);
+            return so;
+        } catch (OrtException | IOException | RuntimeException e) {
+            so.close();
+            throw e;
         }
     }
 

@@ -57,8 +57,27 @@ public final class FileFrameSource implements FrameSource {
         return -1;
     }
 
+    /**
+     * FFmpeg decoder threads used by {@link #open(Path, FrameSelector)}: one. The runtime decodes
+     * on its own thread ahead of inference ({@link PrefetchingFrameSource}), and ONNX Runtime's
+     * threads want the remaining cores; FFmpeg's automatic choice (frame threads = cores + 1)
+     * would compete with them and adds hand-over work of its own.
+     */
+    public static final int DEFAULT_DECODER_THREADS = 1;
+
     /** Opens a video file; throws INPUT naming the problem for a missing or unreadable file. */
     public static FileFrameSource open(Path path, FrameSelector selector) {
+        return open(path, selector, DEFAULT_DECODER_THREADS);
+    }
+
+    /**
+     * Opens a video file decoding with {@code decoderThreads} FFmpeg threads (0: FFmpeg's
+     * automatic choice); throws INPUT naming the problem for a missing or unreadable file.
+     */
+    public static FileFrameSource open(Path path, FrameSelector selector, int decoderThreads) {
+        if (decoderThreads < 0) {
+            throw new IllegalArgumentException("decoder threads must be >= 0, got " + decoderThreads);
+        }
         if (!Files.exists(path)) {
             throw new CrackcamException(CrackcamException.Kind.INPUT, "video " + path + ": file not found");
         }
@@ -67,6 +86,7 @@ public final class FileFrameSource implements FrameSource {
         }
         FFmpegFrameGrabber g = new FFmpegFrameGrabber(path.toFile());
         g.setPixelFormat(avutil.AV_PIX_FMT_BGR24);
+        g.setVideoOption("threads", Integer.toString(decoderThreads)); // overrides JavaCV's thread_count 0 (auto)
         try {
             g.start(false); // no audio needed
         } catch (FrameGrabber.Exception | RuntimeException e) {

@@ -10,7 +10,9 @@ import org.crackcam.pipeline.CrackcamException;
  * inference of frame N. Wraps another source, which from then on is used only by that thread.
  * Holds at most {@code depth} decoded frames (bounded queue; frames are never dropped: the
  * decoder waits). Buffers are recycled through a second queue, so the steady state allocates
- * nothing. A failure of the wrapped source is rethrown by {@link #next} after the frames decoded
+ * nothing; {@link #next} hands a frame over by swapping pixel arrays with the caller's
+ * {@link VideoFrame} (no copy), so the caller's {@code bgr} array changes identity from frame to
+ * frame and its previous array is reused by the decoder. A failure of the wrapped source is rethrown by {@link #next} after the frames decoded
  * before it.
  */
 public final class PrefetchingFrameSource implements FrameSource {
@@ -83,8 +85,13 @@ public final class PrefetchingFrameSource implements FrameSource {
             }
             return false;
         }
-        frame.ensureSize(f.width, f.height);
-        System.arraycopy(f.bgr, 0, frame.bgr, 0, f.width * f.height * 3);
+        // Hand the decoded pixels over by swapping arrays (no copy): the caller's previous array
+        // goes back to the decoder, which overwrites it only after this call, as before.
+        byte[] previous = frame.bgr;
+        frame.bgr = f.bgr;
+        frame.width = f.width;
+        frame.height = f.height;
+        f.bgr = previous;
         frame.index = f.index;
         frame.timestampMicros = f.timestampMicros;
         frame.decodeNanos = f.decodeNanos;

@@ -1,5 +1,6 @@
 package org.crackcam.report;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -46,8 +47,9 @@ public final class Benchmark {
     }
 
     public static Map<String, Object> run(ModelBundle bundle, Detector.TilingConfig tiling, Options o)
-            throws OrtException {
+            throws OrtException, IOException {
         LatencyRecorder decode = new LatencyRecorder("decode");
+        LatencyRecorder frameWait = new LatencyRecorder("frame_wait");
         LatencyRecorder tilingT = new LatencyRecorder("tiling");
         LatencyRecorder abn = new LatencyRecorder("abn");
         LatencyRecorder relevance = new LatencyRecorder("relevance");
@@ -62,80 +64,102 @@ public final class Benchmark {
         long frames = 0, flaggedFrames = 0, flaggedTiles = 0;
         var env = ModelBundle.environment();
         String abnFile = bundle.directory().resolve(bundle.manifest().graphs().get("abn").file()).toString();
-        // Bare ONNX Runtime: a plain session on the same ABN file. It runs each crack-free frame's
-        // batch right after the pipeline did (interleaved, so both see the same machine load),
-        // and again in a loop over copied batches afterwards.
-        OrtSession.SessionOptions so = new OrtSession.SessionOptions();
-        so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-        if (bundle.options().intraOpThreads() > 0) {
-            so.setIntraOpNumThreads(bundle.options().intraOpThreads());
-        }
-        OrtSession plain = env.createSession(abnFile, so);
+        // Bare ONNX Runtime: a plain session on the same ABN file, with the session options the
+        // bundle's own sessions get (one factory: threads, optimisation level, provider). It runs
+        // each crack-free frame's batch right after the pipeline did (interleaved, so both see
+        // the same machine load), and again in a loop over copied batches afterwards.
         LatencyRecorder bareInterleaved = new LatencyRecorder("bare_ort_interleaved");
-        long runStart = System.nanoTime();
-        try (FileFrameSource file = FileFrameSource.open(o.video(), FrameSelector.all());
-             PrefetchingFrameSource source = new PrefetchingFrameSource(file, 2);
-             Detector detector = new Detector(bundle, tiling)) {
-            tilesPerFrame = detector.gridFor(file.width(), file.height()).size();
-            perTile = 3 * detector.mapHeight() * detector.mapWidth();
-            VideoFrame frame = new VideoFrame();
-            while (frames < o.maxFrames()) {
-                long f0 = System.nanoTime();
-                if (!source.next(frame)) {
-                    break;
-                }
-                long f1 = System.nanoTime();
-                FrameResult r = detector.process(frame, source.id(), System.currentTimeMillis() * 1000, Optional.empty());
-                long f2 = System.nanoTime();
-                StageTimes t = detector.times();
-                frames++;
-                decode.add(frame.decodeNanos);
-                tilingT.add(t.tilingNanos);
-                abn.add(t.abnNanos);
-                abnPerTile.add(t.abnNanos / t.tiles);
-                if (t.flagged > 0) {
-                    flaggedFrames++;
-                    flaggedTiles += t.flagged;
-                    relevance.add(t.relevanceNanos);
-                    relevancePerTile.add(t.relevanceNanos / t.flagged);
-                    c1c.add(t.c1cNanos);
-                    long r0 = System.nanoTime();
-                    try (Mat img = OverlayRenderer.render(r.frameBgr(), r.width(), r.height(), r.tiles(),
-                            detector.explanations(), detector.mapHeight(), detector.mapWidth(), r.crackMask(), null);
-                         BytePointer jpg = new BytePointer()) {
-                        opencv_imgcodecs.imencode(".jpg", img, jpg);
+        LatencyRecorder bare = new LatencyRecorder("bare_ort_abn_batch");
+        double pipelineSeconds;
+        try (OrtSession.SessionOptions so = bundle.sessionOptions();
+             OrtSession plain = env.createSession(abnFile, so)) {
+            long runStart = System.nanoTime();
+            try (FileFrameSource file = FileFrameSource.open(o.video(), FrameSelector.all());
+                 PrefetchingFrameSource source = new PrefetchingFrameSource(file, 2);
+                 Detector detector = new Detector(bundle, tiling)) {
+                tilesPerFrame = detector.gridFor(file.width(), file.height()).size();
+                perTile = 3 * detector.mapHeight() * detector.mapWidth();
+                VideoFrame frame = new VideoFrame();
+                while (frames < o.maxFrames()) {
+                    long f0 = System.nanoTime();
+                    if (!source.next(frame)) {
+                        break;
                     }
-                    render.add(System.nanoTime() - r0);
-                } else {
-                    cleanFrame.add(f2 - f0);
-                    FloatBuffer b = detector.lastBatch();
-                    long[] bshape = {t.tiles, 3, detector.mapHeight(), detector.mapWidth()};
+                    long f1 = System.nanoTime();
+                    frameWait.add(f1 - f0);
+                    FrameResult r = detector.process(frame, source.id(), System.currentTimeMillis() * 1000, Optional.empty());
+                    long f2 = System.nanoTime();
+                    StageTimes t = detector.times();
+                    frames++;
+                    decode.add(frame.decodeNanos);
+                    tilingT.add(t.tilingNanos);
+                    abn.add(t.abnNanos);
+                    abnPerTile.add(t.abnNanos / t.tiles);
+                    if (t.flagged > 0) {
+                        flaggedFrames++;
+                        flaggedTiles += t.flagged;
+                        relevance.add(t.relevanceNanos);
+                        relevancePerTile.add(t.relevanceNanos / t.flagged);
+                        c1c.add(t.c1cNanos);
+                        long r0 = System.nanoTime();
+                        try (Mat img = OverlayRenderer.render(r.frameBgr(), r.width(), r.height(), r.tiles(),
+                                detector.explanations(), detector.mapHeight(), detector.mapWidth(), r.crackMask(), null);
+                             BytePointer jpg = new BytePointer()) {
+                            opencv_imgcodecs.imencode(".jpg", img, jpg);
+                        }
+                        render.add(System.nanoTime() - r0);
+                    } else {
+                        cleanFrame.add(f2 - f0);
+                        FloatBuffer b = detector.lastBatch();
+                        long[] bshape = {t.tiles, 3, detector.mapHeight(), detector.mapWidth()};
+                        long b0 = System.nanoTime();
+                        try (OnnxTensor x = OnnxTensor.createTensor(env, b, bshape);
+                             OrtSession.Result br = plain.run(Map.of("image", x), java.util.Set.of("p_pb"))) {
+                            ((OnnxTensor) br.get("p_pb").orElseThrow()).getFloatBuffer();
+                        }
+                        bareInterleaved.add(System.nanoTime() - b0);
+                    }
+                    {
+                        if (stored.size() < o.storedBatches()) {
+                            FloatBuffer b = detector.lastBatch().duplicate();
+                            b.clear().limit(t.tiles * perTile);
+                            float[] copy = new float[t.tiles * perTile];
+                            b.get(copy);
+                            stored.add(copy);
+                        }
+                    }
+                }
+            } catch (CrackcamException e) {
+                if (frames == 0) {
+                    throw e;
+                }
+            }
+            pipelineSeconds = (System.nanoTime() - runStart) / 1e9;
+            if (stored.isEmpty()) {
+                throw new CrackcamException(CrackcamException.Kind.INPUT, "video " + o.video() + ": no frame decoded");
+            }
+            // Bare ONNX Runtime in a loop over the copied batches.
+            int h = bundle.manifest().input().height();
+            int w = bundle.manifest().input().width();
+            FloatBuffer direct = ByteBuffer.allocateDirect(tilesPerFrame * perTile * Float.BYTES)
+                    .order(ByteOrder.nativeOrder()).asFloatBuffer();
+            long[] shape = {tilesPerFrame, 3, h, w};
+            for (int rep = 0; rep < o.repeats(); rep++) {
+                for (float[] batch : stored) {
+                    direct.clear();
+                    direct.put(batch);
+                    direct.flip();
                     long b0 = System.nanoTime();
-                    try (OnnxTensor x = OnnxTensor.createTensor(env, b, bshape);
-                         OrtSession.Result br = plain.run(Map.of("image", x), java.util.Set.of("p_pb"))) {
-                        ((OnnxTensor) br.get("p_pb").orElseThrow()).getFloatBuffer();
+                    try (OnnxTensor x = OnnxTensor.createTensor(env, direct, shape);
+                         OrtSession.Result r = plain.run(Map.of("image", x), java.util.Set.of("p_pb"))) {
+                        ((OnnxTensor) r.get("p_pb").orElseThrow()).getFloatBuffer();
                     }
-                    bareInterleaved.add(System.nanoTime() - b0);
-                }
-                {
-                    if (stored.size() < o.storedBatches()) {
-                        FloatBuffer b = detector.lastBatch().duplicate();
-                        b.clear().limit(t.tiles * perTile);
-                        float[] copy = new float[t.tiles * perTile];
-                        b.get(copy);
-                        stored.add(copy);
+                    if (rep > 0 || o.repeats() == 1) {
+                        bare.add(System.nanoTime() - b0);
                     }
                 }
             }
-        } catch (CrackcamException e) {
-            if (frames == 0) {
-                throw e;
-            }
-        }
-        double pipelineSeconds = (System.nanoTime() - runStart) / 1e9;
-        if (stored.isEmpty()) {
-            throw new CrackcamException(CrackcamException.Kind.INPUT, "video " + o.video() + ": no frame decoded");
-        }
+        } // closes the plain session and its options, also on failure
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("video", o.video().toString());
         out.put("bundle", bundle.manifest().name());
@@ -147,38 +171,14 @@ public final class Benchmark {
         out.put("tiles_flagged", flaggedTiles);
         out.put("pipeline_wall_s", Replay.round3(pipelineSeconds));
         Map<String, Object> stages = new LinkedHashMap<>();
-        for (LatencyRecorder lr : List.of(decode, tilingT, abn, relevance, c1c, render, cleanFrame, abnPerTile,
+        for (LatencyRecorder lr : List.of(decode, frameWait, tilingT, abn, relevance, c1c, render, cleanFrame, abnPerTile,
                 relevancePerTile)) {
             stages.put(lr.summary().stage(), Replay.stageJson(lr.summary()));
         }
         out.put("stages", stages);
 
-        // Bare ONNX Runtime in a loop over the copied batches.
-        LatencyRecorder bare = new LatencyRecorder("bare_ort_abn_batch");
         int h = bundle.manifest().input().height();
         int w = bundle.manifest().input().width();
-        FloatBuffer direct = ByteBuffer.allocateDirect(tilesPerFrame * perTile * Float.BYTES)
-                .order(ByteOrder.nativeOrder()).asFloatBuffer();
-        try (so; plain) {
-            {
-                long[] shape = {tilesPerFrame, 3, h, w};
-                for (int rep = 0; rep < o.repeats(); rep++) {
-                    for (float[] batch : stored) {
-                        direct.clear();
-                        direct.put(batch);
-                        direct.flip();
-                        long b0 = System.nanoTime();
-                        try (OnnxTensor x = OnnxTensor.createTensor(env, direct, shape);
-                             OrtSession.Result r = plain.run(Map.of("image", x), java.util.Set.of("p_pb"))) {
-                            ((OnnxTensor) r.get("p_pb").orElseThrow()).getFloatBuffer();
-                        }
-                        if (rep > 0 || o.repeats() == 1) {
-                            bare.add(System.nanoTime() - b0);
-                        }
-                    }
-                }
-            }
-        }
         LatencyRecorder.Summary bareS = bare.summary();
         LatencyRecorder.Summary bareI = bareInterleaved.summary();
         LatencyRecorder.Summary cleanS = cleanFrame.summary();

@@ -6,9 +6,11 @@ import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.MatVector;
 import org.bytedeco.opencv.opencv_core.Rect;
 import org.bytedeco.opencv.opencv_core.Size;
 import org.crackcam.capture.VideoFrame;
@@ -18,6 +20,13 @@ import org.crackcam.capture.VideoFrame;
  * NCHW float32, into ONE direct native-order {@link FloatBuffer} reused across frames (ONNX
  * Runtime reads it without a copy). Slot {@code i} starts at float {@code i·3·H·W}.
  *
+ * <p>Per tile everything runs in OpenCV on native memory: {@code resize} of the tile's view of
+ * the frame into a reused 8-bit H×W image, {@code convertTo} float ×1/255, and {@code split}
+ * straight into the three planes of the slot (Mat headers on the direct buffer, B→plane 2,
+ * G→plane 1, R→plane 0). Per frame only the rows the grid covers are copied from the frame's
+ * byte array into native memory. The steady state allocates nothing. The values are those of
+ * OpenCV's 8-bit bilinear resize divided by 255 in float, as before.
+ *
  * <p>Not thread-safe: one packer per pipeline thread. Owns native OpenCV memory: close it.
  */
 public final class TilePacker implements AutoCloseable {
@@ -26,12 +35,20 @@ public final class TilePacker implements AutoCloseable {
     private final int width;
     private final int capacity;
     private final int perTile;
+    private final ByteBuffer bytes;
     private final FloatBuffer buffer;
+    private final BytePointer bufferPointer;
+    /** Per slot: the three float planes as Mat headers on {@link #buffer}, in B, G, R order. */
+    private final MatVector[] slotPlanes;
+    private final List<Mat> planeHeaders = new ArrayList<>();
     private final Mat resized;
+    private final Mat resizedFloat;
     private final Size size;
-    private final byte[] pixels;
     private Mat frameMat = new Mat();
+    private BytePointer frameData;
     private TileGrid cachedGrid;
+    private int rowFrom;
+    private int rowTo;
     private final List<Mat> views = new ArrayList<>();
     private boolean closed;
 
@@ -41,11 +58,29 @@ public final class TilePacker implements AutoCloseable {
         this.width = width;
         this.capacity = capacity;
         this.perTile = 3 * height * width;
-        this.buffer = ByteBuffer.allocateDirect(capacity * perTile * Float.BYTES)
-                .order(ByteOrder.nativeOrder()).asFloatBuffer();
+        this.bytes = ByteBuffer.allocateDirect(capacity * perTile * Float.BYTES).order(ByteOrder.nativeOrder());
+        this.buffer = bytes.asFloatBuffer();
+        this.bufferPointer = new BytePointer(bytes);
+        this.slotPlanes = new MatVector[capacity];
+        long planeBytes = (long) height * width * Float.BYTES;
+        for (int slot = 0; slot < capacity; slot++) {
+            long base = slot * 3L * planeBytes;
+            Mat r = plane(base);
+            Mat g = plane(base + planeBytes);
+            Mat b = plane(base + 2 * planeBytes);
+            slotPlanes[slot] = new MatVector(b, g, r); // split() writes channel k into element k
+        }
         this.resized = new Mat(height, width, opencv_core.CV_8UC3);
+        this.resizedFloat = new Mat(height, width, opencv_core.CV_32FC3);
         this.size = new Size(width, height);
-        this.pixels = new byte[height * width * 3];
+    }
+
+    /** A float H×W Mat header on the direct buffer at {@code byteOffset} (no copy, no ownership). */
+    private Mat plane(long byteOffset) {
+        // A Pointer argument passes address + position in BYTES: use a BytePointer positioned in bytes.
+        Mat m = new Mat(height, width, opencv_core.CV_32FC1, new BytePointer(bufferPointer).position(byteOffset));
+        planeHeaders.add(m);
+        return m;
     }
 
     public int capacity() {
@@ -71,21 +106,28 @@ public final class TilePacker implements AutoCloseable {
         if (grid.size() > capacity) {
             throw new IllegalArgumentException("grid has " + grid.size() + " tiles, packer holds " + capacity);
         }
-        int n = frame.width * frame.height * 3;
         if (frameMat.rows() != frame.height || frameMat.cols() != frame.width) {
             releaseViews();
             frameMat.close();
             frameMat = new Mat(frame.height, frame.width, opencv_core.CV_8UC3);
+            frameData = frameMat.data();
             cachedGrid = null;
         }
-        frameMat.data().put(frame.bgr, 0, n);
         if (cachedGrid != grid) {
             releaseViews();
+            rowFrom = frame.height;
+            rowTo = 0;
             for (Tile t : grid.tiles()) {
                 views.add(new Mat(frameMat, new Rect(t.x(), t.y(), t.size(), t.size())));
+                rowFrom = Math.min(rowFrom, t.y());
+                rowTo = Math.max(rowTo, t.y() + t.size());
             }
             cachedGrid = grid;
         }
+        // Only the rows the tiles cover (the frame Mat is continuous, rows of width·3 bytes).
+        int row = frame.width * 3;
+        frameData.position((long) rowFrom * row).put(frame.bgr, rowFrom * row, (rowTo - rowFrom) * row);
+        frameData.position(0);
         for (int i = 0; i < views.size(); i++) {
             packMat(views.get(i), i);
         }
@@ -93,15 +135,21 @@ public final class TilePacker implements AutoCloseable {
         return buffer;
     }
 
-    /** Packs a whole BGR image (any size) as one tile into {@code slot}. */
+    /** Packs a whole 3-channel BGR image (any size) as one tile into {@code slot}. */
     public void packMat(Mat bgr, int slot) {
         check();
+        if (slot < 0 || slot >= capacity) {
+            throw new IndexOutOfBoundsException("slot " + slot + " of a packer holding " + capacity);
+        }
+        if (bgr.type() != opencv_core.CV_8UC3) {
+            throw new IllegalArgumentException("expected an 8-bit 3-channel BGR image, got Mat type " + bgr.type());
+        }
         opencv_imgproc.resize(bgr, resized, size, 0, 0, opencv_imgproc.INTER_LINEAR);
-        resized.data().get(pixels);
-        toFloatsRgb(pixels, height, width, buffer, slot * perTile);
+        resized.convertTo(resizedFloat, opencv_core.CV_32F, 1.0 / 255.0, 0.0);
+        opencv_core.split(resizedFloat, slotPlanes[slot]);
     }
 
-    /** BGR bytes (H·W·3, row-major) → planar RGB floats in [0, 1] at {@code offset}. */
+    /** BGR bytes (H·W·3, row-major) → planar RGB floats in [0, 1] at {@code offset} (the plain-Java reference). */
     public static void toFloatsRgb(byte[] bgr, int h, int w, FloatBuffer dst, int offset) {
         int hw = h * w;
         final float k = 1f / 255f;
@@ -130,8 +178,13 @@ public final class TilePacker implements AutoCloseable {
         }
         closed = true;
         releaseViews();
+        for (MatVector v : slotPlanes) {
+            v.close();
+        }
+        planeHeaders.forEach(Mat::close);
         frameMat.close();
         resized.close();
+        resizedFloat.close();
         size.close();
     }
 }
