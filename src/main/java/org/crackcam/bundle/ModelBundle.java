@@ -224,6 +224,9 @@ public final class ModelBundle implements AutoCloseable {
             if (options.intraOpThreads() > 0) {
                 so.setIntraOpNumThreads(options.intraOpThreads());
             }
+            // ONNX Runtime's workers spin-wait between parallel sections by default; on a 2-core
+            // CPU that steals the decoder's core (docs/runtime.md: pipeline 98 -> 165 frames/s)
+            so.addConfigEntry("session.intra_op.allow_spinning", options.spinWait() ? "1" : "0");
             if (p == ExecutionProvider.TENSORRT) {
                 Path cache = options.stateDir().resolve("tensorrt");
                 Files.createDirectories(cache);

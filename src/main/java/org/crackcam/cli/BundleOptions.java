@@ -31,6 +31,10 @@ public final class BundleOptions {
             description = "ONNX Runtime intra-op threads (0 = ONNX Runtime's choice)")
     int threads;
 
+    @Option(names = "--spin", description = "let ONNX Runtime's threads spin-wait between work items "
+            + "(ONNX Runtime's default; off here: on small CPUs it takes the decoder's core)")
+    boolean spin;
+
     @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "state",
             description = "directory for TensorRT engine and timing caches (default ${DEFAULT-VALUE})")
     Path stateDir;
@@ -49,7 +53,7 @@ public final class BundleOptions {
         if (threads < 0) {
             throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, "--threads must be >= 0, got " + threads);
         }
-        return new RuntimeOptions(p, threads, stateDir, !noFp16, 0, true);
+        return new RuntimeOptions(p, threads, stateDir, !noFp16, 0, true, spin);
     }
 
     /** Resolves the bundle directory and opens it (hashes verified). */

@@ -211,7 +211,7 @@ public final class ConfigLoader {
         }
         Model m = new Model(resolve(bundle), provider, fp16, s.integer("threads", 0, 0, 256),
                 s.integer("gpu_id", 0, 0, 64), resolve(s.string("state_dir", "/var/lib/crackcam/trt")),
-                s.integer("batch", 0, 0, 4096));
+                s.integer("batch", 0, 0, 4096), s.bool("spin", false));
         s.done();
         return m;
     }

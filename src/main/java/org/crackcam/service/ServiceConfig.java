@@ -79,9 +79,10 @@ public record ServiceConfig(Path file, String deviceId, Camera camera, Tiles til
      * @param gpuId     CUDA device index
      * @param stateDir  writable directory for TensorRT engine and timing caches
      * @param batch     tiles per inference call, 0 = all tiles of a frame
+     * @param spin      ONNX Runtime worker threads spin-wait between work items
      */
     public record Model(Path bundle, Provider provider, boolean fp16, int threads, int gpuId,
-                        Path stateDir, int batch) {
+                        Path stateDir, int batch, boolean spin) {
     }
 
     /** One of: every k-th frame, a target rate, or every N metres travelled. */

@@ -69,7 +69,7 @@ public final class ServiceRunner implements AutoCloseable {
     public static ServiceRunner open(ServiceConfig config) {
         ServiceConfig.Model m = config.model();
         RuntimeOptions options = new RuntimeOptions(ExecutionProvider.valueOf(m.provider().name()), m.threads(),
-                m.stateDir(), m.fp16(), m.gpuId(), true);
+                m.stateDir(), m.fp16(), m.gpuId(), true, m.spin());
         ModelBundle bundle = ModelBundle.open(m.bundle(), options);
         Detector detector;
         try {

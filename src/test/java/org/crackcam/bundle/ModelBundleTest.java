@@ -25,6 +25,19 @@ class ModelBundleTest {
     }
 
     @Test
+    void spinWaitingIsOffUnlessAsked() throws Exception {
+        try (ModelBundle b = ModelBundle.open(TestBundles.EDGE_SYNTHETIC, RuntimeOptions.defaults());
+             var so = b.sessionOptions()) {
+            assertEquals("0", so.getConfigEntries().get("session.intra_op.allow_spinning"));
+        }
+        try (ModelBundle b = ModelBundle.open(TestBundles.EDGE_SYNTHETIC, RuntimeOptions.defaults().withSpinWait(true));
+             var so = b.sessionOptions()) {
+            assertEquals("1", so.getConfigEntries().get("session.intra_op.allow_spinning"));
+            b.graph("abn");    // and a session really starts with it
+        }
+    }
+
+    @Test
     void flippedByteIsRefusedNamingFileAndBothHashes(@TempDir Path tmp) throws Exception {
         Path copy = TestBundles.copy(tmp);
         TestBundles.flipByte(copy.resolve("lrp_bn.onnx"));

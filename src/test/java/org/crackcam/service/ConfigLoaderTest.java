@@ -44,6 +44,7 @@ class ConfigLoaderTest {
         assertEquals("rect:0.125,0.5,0.875,0.9444", c.tiles().roi());
         assertEquals(ServiceConfig.Provider.CPU, c.model().provider());
         assertEquals(dir.resolve("models/edge-synthetic"), c.model().bundle(), "relative to the file");
+        assertEquals(false, c.model().spin(), "ONNX Runtime spin-waiting off by default");
         assertEquals("crackcam-van-07", c.mqtt().clientId());
         assertEquals(ServiceConfig.GpsSource.NONE, c.gps().source());
         assertEquals(ConfigLoader.DEFAULT_HEALTH_PORT, c.health().port());
