@@ -140,11 +140,13 @@ def load_from_bundle(bundle: Path) -> Tuple[abn.ABN, Dict]:
     except recover.RecoverError as e:
         raise UsageError(f"--from-bundle: {e}")
     prov = dict(manifest.get("provenance") or {})
+    earlier = prov.get("recovered_from") or {}          # a re-export of a re-export: keep the first
+    first_export = earlier.get("exported_at") or prov.get("exported_at")
     for k in ("exported_at", "export_code_revision", "export_command", "recovered_from"):
         prov.pop(k, None)
     prov["recovered_from"] = {
         "bundle": manifest.get("name"), "graph": graph["file"], "sha256": graph["sha256"],
-        "exported_at": (manifest.get("provenance") or {}).get("exported_at"),
+        "exported_at": first_export,
         "note": "weights read back from the bundle's ABN graph (BatchNorm folded into the convs "
                 "by the ONNX exporter); the training checkpoint named above was not kept"}
     return model.eval(), prov
@@ -446,6 +448,14 @@ def write_card(out: Path, manifest: Dict, cons: Dict, sizes: Dict[str, int]) -> 
                   + (f" (AB: {prov['test_accuracy_ab']:.4f})" if prov.get("test_accuracy_ab") is not None else ""),
                   f"- measured on the test split of the training data source above"
                   + (" (synthetic)" if data.get("source") == "synthetic" else ""), ""]
+    rec = prov.get("recovered_from")
+    if rec:
+        lines += ["## Provenance of the weights",
+                  f"Re-exported from the `{rec.get('graph')}` of bundle `{rec.get('bundle')}` (sha256 "
+                  f"`{str(rec.get('sha256'))[:12]}…`, first exported {rec.get('exported_at')}): the training "
+                  "checkpoint was not kept, so the weights were read back from that graph "
+                  "(`tools.export --from-bundle`, docs/lrp-rules.md §4). Training facts above are that "
+                  "bundle's.", ""]
     lines += ["## Relevance conservation (LRP-BN, float64, golden inputs)",
               f"Σ R(input) vs p_PB[t] + p_AB[t]: relative error per input {cons['relative_error_per_input']} "
               "(the gap is relevance of units whose positive pre-activation is exactly 0; see docs/lrp-rules.md).",
