@@ -12,7 +12,8 @@ import org.crackcam.pipeline.CrackcamException;
  * decoder waits). Buffers are recycled through a second queue, so the steady state allocates
  * nothing; {@link #next} hands a frame over by swapping pixel arrays with the caller's
  * {@link VideoFrame} (no copy), so the caller's {@code bgr} array changes identity from frame to
- * frame and its previous array is reused by the decoder. A failure of the wrapped source is rethrown by {@link #next} after the frames decoded
+ * frame and its previous array is reused by the decoder. ({@code replay} and {@code bench} use
+ * {@link org.crackcam.inference.PackingPrefetcher} instead, which also packs the tiles there.) A failure of the wrapped source is rethrown by {@link #next} after the frames decoded
  * before it.
  */
 public final class PrefetchingFrameSource implements FrameSource {

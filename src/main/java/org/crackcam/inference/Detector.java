@@ -24,9 +24,11 @@ import org.crackcam.tiles.TilePacker;
 /**
  * Frame → tiles → ABN → (flagged tiles only) LRP-BN → C1C → frame crack mask.
  *
- * <p>Runs on one thread (the pipeline's). Buffers (the packed batch, the frame mask, the
- * explanation maps) are allocated for the first frame and reused; the {@link FrameResult}'s
- * arrays are valid until the next call. Closing releases native memory (the bundle's sessions
+ * <p>Runs on one thread (the pipeline's). Tiles are packed either here, on that thread
+ * ({@link #process(VideoFrame, String, long, Optional)}), or ahead on a {@link PackingPrefetcher}'s
+ * thread ({@link #process(PackedFrame, String, long, Optional)}). Buffers (the own packed batch,
+ * the frame mask, the explanation maps) are allocated for the first frame and reused; the
+ * {@link FrameResult}'s arrays are valid until the next call. Closing releases native memory (the bundle's sessions
  * belong to the bundle).
  */
 public final class Detector implements AutoCloseable {
@@ -48,7 +50,9 @@ public final class Detector implements AutoCloseable {
     private final C1c c1c;
     private final StageTimes times = new StageTimes();
     private TileGrid grid;
+    /** Own packer for {@link #process(VideoFrame, String, long, Optional)} and {@link #explainImage}; created on first use. */
     private TilePacker packer;
+    private FloatBuffer lastBatch;
     private float[] probs = new float[0];
     private int[] flaggedSlots = new int[0];
     private float[][] explanations = new float[0][];
@@ -106,39 +110,87 @@ public final class Detector implements AutoCloseable {
         return Collections.unmodifiableList(explanationView);
     }
 
-    /** The batch of the last frame (packed tiles), for benchmarks. */
+    /**
+     * The batch of the last frame (packed tiles), for benchmarks; with a {@link PackedFrame}, its
+     * slot's buffer (valid while the slot is held).
+     */
     public FloatBuffer lastBatch() {
-        return packer.buffer();
+        return lastBatch;
+    }
+
+    /** The tiling parameters (a {@link PackingPrefetcher} cuts the same grid). */
+    public TilingConfig tiling() {
+        return tiling;
     }
 
     /** Computes (or reuses) the grid for a frame size; CONFIGURATION error when the ROI does not fit. */
     public TileGrid gridFor(int width, int height) {
         if (grid == null || grid.frameWidth() != width || grid.frameHeight() != height) {
-            TileGrid g = TileGrid.compute(tiling.roi(), width, height, tiling.rows(), tiling.overlap());
-            if (packer == null || packer.capacity() < g.size()) {
-                if (packer != null) {
-                    packer.close();
-                }
-                packer = new TilePacker(mapH, mapW, g.size());
-                probs = new float[g.size()];
-                flaggedSlots = new int[g.size()];
-                explanations = new float[g.size()][mapH * mapW];
-            }
-            mask = new byte[width * height];
-            grid = g;
+            adopt(TileGrid.compute(tiling.roi(), width, height, tiling.rows(), tiling.overlap()));
         }
         return grid;
     }
 
-    /** Processes one frame. */
-    public FrameResult process(VideoFrame frame, String sourceId, long wallTimeMicros, Optional<Position> position) {
-        if (closed) {
-            throw new IllegalStateException("detector is closed");
+    /** Makes {@code g} the current grid and sizes the per-tile and per-frame arrays for it. */
+    private void adopt(TileGrid g) {
+        if (g == grid) {
+            return;
         }
+        if (probs.length < g.size()) {
+            probs = new float[g.size()];
+            flaggedSlots = new int[g.size()];
+            explanations = new float[g.size()][mapH * mapW];
+        }
+        if (grid == null || grid.frameWidth() != g.frameWidth() || grid.frameHeight() != g.frameHeight()) {
+            mask = new byte[g.frameWidth() * g.frameHeight()];
+        }
+        grid = g;
+    }
+
+    /** This detector's own packer, holding at least {@code n} tiles (inline packing, single images). */
+    private TilePacker ownPacker(int n) {
+        if (packer == null || packer.capacity() < n) {
+            if (packer != null) {
+                packer.close();
+            }
+            packer = new TilePacker(mapH, mapW, n);
+        }
+        return packer;
+    }
+
+    /** Processes one frame, cutting and packing its tiles on the calling thread. */
+    public FrameResult process(VideoFrame frame, String sourceId, long wallTimeMicros, Optional<Position> position) {
+        check();
         times.reset();
         long t0 = System.nanoTime();
         TileGrid g = gridFor(frame.width, frame.height);
-        FloatBuffer batch = packer.pack(frame, g);
+        FloatBuffer batch = ownPacker(g.size()).pack(frame, g);
+        long tilingNanos = System.nanoTime() - t0;
+        return infer(frame, g, batch, tilingNanos, sourceId, wallTimeMicros, position);
+    }
+
+    /**
+     * Processes a frame whose tiles a {@link PackingPrefetcher} already packed (on its thread; its
+     * packing time is reported as the tiling time). Reads the slot's batch and pixels during the
+     * call only; the result's {@code frameBgr} is the slot's array (valid until the slot is given back).
+     */
+    public FrameResult process(PackedFrame packed, String sourceId, long wallTimeMicros, Optional<Position> position) {
+        check();
+        times.reset();
+        adopt(packed.grid());
+        return infer(packed.frame(), packed.grid(), packed.batch(), packed.tilingNanos(), sourceId, wallTimeMicros,
+                position);
+    }
+
+    private void check() {
+        if (closed) {
+            throw new IllegalStateException("detector is closed");
+        }
+    }
+
+    private FrameResult infer(VideoFrame frame, TileGrid g, FloatBuffer batch, long tilingNanos, String sourceId,
+                              long wallTimeMicros, Optional<Position> position) {
+        lastBatch = batch;
         int n = g.size();
         long t1 = System.nanoTime();
         abn.run(batch, n, probs);
@@ -174,7 +226,7 @@ public final class Detector implements AutoCloseable {
             Tile t = g.tiles().get(i);
             tiles.add(new TileResult(t.index(), t.x(), t.y(), t.size(), probs[i], probs[i] >= threshold));
         }
-        times.tilingNanos = t1 - t0;
+        times.tilingNanos = tilingNanos;
         times.abnNanos = t2 - t1;
         times.relevanceNanos = t3 - t2;
         times.c1cNanos = t4 - t3;
@@ -193,8 +245,9 @@ public final class Detector implements AutoCloseable {
      * or always with {@code force}; otherwise the maps are null.
      */
     public ImageExplanation explainImage(Mat bgr, boolean force) {
-        if (packer == null) {
-            packer = new TilePacker(mapH, mapW, 1);
+        check();
+        ownPacker(1);
+        if (probs.length < 1) {
             probs = new float[1];
             flaggedSlots = new int[1];
             explanations = new float[1][mapH * mapW];

@@ -12,7 +12,9 @@ import org.tinylog.Logger;
 
 /**
  * The detection loop: a {@link FrameSource} through a {@link Detector} to
- * {@link DetectionListener}s, on the calling thread. Listeners get every processed frame in
+ * {@link DetectionListener}s, on the calling thread. With a {@link PackingPrefetcher} as the
+ * source, frames arrive decoded and with their tiles packed (on the prefetcher's thread), and the
+ * calling thread runs inference only; with a plain {@link FrameSource} it also cuts and packs. Listeners get every processed frame in
  * order and {@code onEnd()} when the source ends, fails or the loop is stopped. A decode error
  * ends the loop after {@code onEnd()} (so detections made before it are kept) and is rethrown.
  */
@@ -33,15 +35,33 @@ public final class Pipeline {
     }
 
     private final FrameSource source;
+    private final PackingPrefetcher packed;
     private final Detector detector;
     private final List<DetectionListener> listeners;
     private final FrameObserver observer;
     private final boolean realtime;
     private volatile boolean stopRequested;
 
+    /** A loop that packs each frame's tiles on the calling thread. */
     public Pipeline(FrameSource source, Detector detector, List<DetectionListener> listeners,
                     FrameObserver observer, boolean realtime) {
+        this(source, null, detector, listeners, observer, realtime);
+    }
+
+    /**
+     * A loop over frames packed ahead by {@code packed} (its tiling config must be the
+     * detector's). A frame's slot is given back when the next one is taken, i.e. after the
+     * listeners and the observer are done with it.
+     */
+    public Pipeline(PackingPrefetcher packed, Detector detector, List<DetectionListener> listeners,
+                    FrameObserver observer, boolean realtime) {
+        this(null, packed, detector, listeners, observer, realtime);
+    }
+
+    private Pipeline(FrameSource source, PackingPrefetcher packed, Detector detector,
+                     List<DetectionListener> listeners, FrameObserver observer, boolean realtime) {
         this.source = source;
+        this.packed = packed;
         this.detector = detector;
         this.listeners = List.copyOf(listeners);
         this.observer = observer;
@@ -55,15 +75,27 @@ public final class Pipeline {
 
     /** Runs to the end of the source (or {@link #stop()}). */
     public Summary run() throws InterruptedException {
-        VideoFrame frame = new VideoFrame();
+        VideoFrame own = packed == null ? new VideoFrame() : null;
+        String id = packed != null ? packed.id() : source.id();
         long processed = 0, flaggedFrames = 0, flaggedTiles = 0, tiles = 0, lastIndex = -1;
         long start = System.nanoTime();
         long firstTs = Long.MIN_VALUE;
         try {
             while (!stopRequested) {
                 long d0 = System.nanoTime();
-                if (!source.next(frame)) {
-                    break;
+                PackedFrame slot = null;
+                VideoFrame frame;
+                if (packed != null) {
+                    slot = packed.next(); // gives the previous frame's slot back
+                    if (slot == null) {
+                        break;
+                    }
+                    frame = slot.frame();
+                } else {
+                    if (!source.next(own)) {
+                        break;
+                    }
+                    frame = own;
                 }
                 // the source's own decode time (a decode-ahead source decodes on its own thread)
                 long decode = frame.decodeNanos > 0 ? frame.decodeNanos : System.nanoTime() - d0;
@@ -77,8 +109,9 @@ public final class Pipeline {
                         Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                     }
                 }
-                FrameResult r = detector.process(frame, source.id(), System.currentTimeMillis() * 1000,
-                        Optional.empty());
+                long wall = System.currentTimeMillis() * 1000;
+                FrameResult r = slot != null ? detector.process(slot, id, wall, Optional.empty())
+                        : detector.process(frame, id, wall, Optional.empty());
                 StageTimes t = detector.times();
                 for (DetectionListener l : listeners) {
                     l.onFrame(r);
@@ -95,7 +128,7 @@ public final class Pipeline {
                 }
             }
         } catch (CrackcamException e) {
-            Logger.debug("source {} failed after {} frames: {}", source.id(), processed, e.getMessage());
+            Logger.debug("source {} failed after {} frames: {}", id, processed, e.getMessage());
             endListeners();
             throw e;
         }

@@ -15,10 +15,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import org.crackcam.bundle.ModelBundle;
 import org.crackcam.capture.FileFrameSource;
 import org.crackcam.capture.FrameSelector;
-import org.crackcam.capture.PrefetchingFrameSource;
 import org.crackcam.explain.OverlayRenderer;
 import org.crackcam.inference.Detector;
 import org.crackcam.inference.LatencyRecorder;
+import org.crackcam.inference.PackingPrefetcher;
 import org.crackcam.inference.Pipeline;
 import org.crackcam.pipeline.CrackcamException;
 import org.crackcam.pipeline.DetectionListener;
@@ -77,8 +77,9 @@ public final class Replay {
         Pipeline.Summary s = null;
         long t0 = System.nanoTime();
         try (FileFrameSource file = FileFrameSource.open(o.video(), o.selector());
-             PrefetchingFrameSource source = new PrefetchingFrameSource(file, 2);
              Detector detector = new Detector(bundle, tiling);
+             // decodes and packs each frame's tiles ahead on its own thread; closed before the detector
+             PackingPrefetcher source = PackingPrefetcher.of(file, detector, 2);
              JsonlDetectionWriter jsonl = new JsonlDetectionWriter(o.out().resolve("detections.jsonl"), o.allFrames())) {
             detector.gridFor(file.width(), file.height()); // ROI errors before any output
             ProgressBar bar = o.progress() ? new ProgressBar(err, source.durationMicros()) : null;
