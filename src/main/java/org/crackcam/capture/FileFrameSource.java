@@ -60,7 +60,7 @@ public final class FileFrameSource implements FrameSource {
     /**
      * FFmpeg decoder threads used by {@link #open(Path, FrameSelector)}: one. The runtime decodes
      * on its own thread ahead of inference ({@link org.crackcam.inference.PackingPrefetcher}, which
-     * also cuts and packs the tiles there; {@link PrefetchingFrameSource} decodes only), and ONNX Runtime's
+     * also cuts and packs the tiles there), and ONNX Runtime's
      * threads want the remaining cores; FFmpeg's automatic choice (frame threads = cores + 1)
      * would compete with them and adds hand-over work of its own.
      */

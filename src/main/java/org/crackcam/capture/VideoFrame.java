@@ -3,8 +3,7 @@ package org.crackcam.capture;
 /**
  * A reusable frame buffer: a {@link FrameSource} fills it in place, so the steady state
  * allocates nothing. {@link #bgr} is row-major BGR, 3 bytes per pixel, no padding; its array is
- * replaced when the frame size grows, and by {@link PrefetchingFrameSource}, which swaps arrays
- * with its decoder instead of copying (read {@code bgr} after each {@code next}, do not keep it).
+ * replaced when the frame size grows (read {@code bgr} after each {@code next}, do not keep it).
  *
  * <p>Not thread-safe: owned by the pipeline thread.
  */

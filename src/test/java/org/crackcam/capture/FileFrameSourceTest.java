@@ -119,35 +119,4 @@ class FileFrameSourceTest {
         }
         assertTrue(seen.size() >= 10 && seen.size() < 60, "frames before the cut: " + seen.size());
     }
-
-    @Test
-    void decodeAheadDeliversTheSameFramesAndThenTheFailure() throws Exception {
-        List<long[]> plain = readAll(solid, new FrameSelector(2, 0));
-        List<long[]> ahead = new ArrayList<>();
-        try (PrefetchingFrameSource s = new PrefetchingFrameSource(FileFrameSource.open(solid, new FrameSelector(2, 0)), 2)) {
-            VideoFrame f = new VideoFrame();
-            while (s.next(f)) {
-                ahead.add(new long[] {f.index, f.timestampMicros});
-                assertEquals(0xC0, f.bgr[0] & 0xff, 6);
-            }
-            assertFalse(s.next(f), "stays at the end");
-        }
-        assertEquals(plain.size(), ahead.size());
-        for (int i = 0; i < plain.size(); i++) {
-            assertEquals(plain.get(i)[0], ahead.get(i)[0]);
-            assertEquals(plain.get(i)[1], ahead.get(i)[1]);
-        }
-        Path cut = TestVideos.truncate(noisy, tmp.resolve("cut2.mp4"), 0.5);
-        int[] n = {0};
-        try (PrefetchingFrameSource s = new PrefetchingFrameSource(FileFrameSource.open(cut, FrameSelector.all()), 2)) {
-            VideoFrame f = new VideoFrame();
-            var e = assertThrows(CrackcamException.class, () -> {
-                while (s.next(f)) {
-                    n[0]++;
-                }
-            });
-            assertTrue(e.getMessage().contains("truncated"), e.getMessage());
-        }
-        assertTrue(n[0] >= 10, "frames before the cut: " + n[0]);
-    }
 }
