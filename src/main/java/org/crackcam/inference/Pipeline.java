@@ -61,8 +61,9 @@ public final class Pipeline {
 
     /**
      * A loop over frames packed ahead by {@code packed} (its tiling config must be the
-     * detector's). A frame's slot is given back when the next one is taken, i.e. after the
-     * listeners and the observer are done with it.
+     * detector's, and it must let the consumer hold {@link Detector#maxPendingFrames()} slots, as
+     * {@link PackingPrefetcher#of} does). A frame's slot is given back after the listeners and the
+     * observer are done with its result.
      */
     public Pipeline(PackingPrefetcher packed, Detector detector, List<DetectionListener> listeners,
                     FrameObserver observer, boolean realtime) {
