@@ -45,6 +45,9 @@ final class BenchCommand implements Callable<Integer> {
     BundleOptions bundleOptions;
 
     @Mixin
+    RelevanceBatchOption relevanceBatch;
+
+    @Mixin
     TilingOptions tilingOptions;
 
     @Spec
@@ -55,7 +58,7 @@ final class BenchCommand implements Callable<Integer> {
         Path v = video != null ? video : BundleOptions.resolveDefault("models/demo/drive.mp4");
         var tiling = tilingOptions.config();
         try (ModelBundle bundle = bundleOptions.open()) {
-            var result = Benchmark.run(bundle, tiling, new Benchmark.Options(v, maxFrames, storedBatches, repeats));
+            var result = Benchmark.run(bundle, tiling, new Benchmark.Options(v, maxFrames, storedBatches, repeats, relevanceBatch.value()));
             ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
             if (out != null) {
                 if (out.getParent() != null) {

@@ -42,6 +42,9 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin
     BundleOptions bundleOptions;
 
+    @Mixin
+    RelevanceBatchOption relevanceBatch;
+
     // alerts: crack events -> outbox (default <out>/outbox for the demo) -> MQTT when --broker is given
     @Mixin
     org.crackcam.delivery.AlertOptions alertOptions;
@@ -69,7 +72,7 @@ final class DemoCommand implements Callable<Integer> {
             boolean synthetic = video == null || isSynthetic(bundle);
             Replay.Result r = Replay.run(bundle, Detector.TilingConfig.defaults(),
                     new Replay.Options(drive, out, selector, false, 500, false, System.console() != null,
-                            synthetic ? "SYNTHETIC DATA" : null),
+                            synthetic ? "SYNTHETIC DATA" : null, relevanceBatch.value()),
                     System.err, alerts == null ? List.of() : List.of(alerts));
             ProcessMemory mem = ProcessMemory.read();
             Path html = HtmlReport.write(out, r, synthetic, "CrackCam demo: " + drive.getFileName()

@@ -53,6 +53,9 @@ final class ReplayCommand implements Callable<Integer> {
     BundleOptions bundleOptions;
 
     @Mixin
+    RelevanceBatchOption relevanceBatch;
+
+    @Mixin
     TilingOptions tilingOptions;
 
     // alerts: crack events -> outbox -> MQTT (org.crackcam.delivery.AlertOptions)
@@ -78,7 +81,7 @@ final class ReplayCommand implements Callable<Integer> {
                      alertOptions.outboxDirectory()).orElse(null)) {
             Replay.Result r = Replay.run(bundle, tiling,
                     new Replay.Options(video, dir, selector, realtime, maxOverlays, allFrames,
-                            progress != null ? progress : System.console() != null, label),
+                            progress != null ? progress : System.console() != null, label, relevanceBatch.value()),
                     System.err, alerts == null ? List.of() : List.of(alerts));
             var s = r.summary();
             spec.commandLine().getOut().printf("%s: %s frames, %s flagged -> %s%n", video,

@@ -30,6 +30,18 @@ import org.crackcam.tiles.TilePacker;
  * the frame mask, the explanation maps) are allocated for the first frame and reused; the
  * {@link FrameResult}'s arrays are valid until the next call. Closing releases native memory (the bundle's sessions
  * belong to the bundle).
+ *
+ * <p><b>Relevance batching</b> ({@link #submit}, {@link #flush}, {@link #relevanceBatching}): the
+ * ABN runs on every frame as it comes, but the flagged tiles of consecutive frames are staged
+ * (copied into the {@link RelevanceStage}'s own input buffer) and the relevance graph runs once
+ * for all of them: when the next frame's flagged tiles would not fit in the batch limit, when
+ * the batch is full, when {@code maxPendingFrames} frames are waiting, on {@link #flush} (end of
+ * stream, errors, stop) or when the frame size changes. Results then go to a {@link ResultSink}
+ * strictly in frame order, each one identical to the unbatched run (the graph's output for a tile
+ * does not depend on the other tiles of its batch). A frame whose result waits keeps its
+ * {@link PackedFrame} slot (its pixels are the result's {@code frameBgr}); at most
+ * {@code maxPendingFrames} frames wait, and a batch holds at most max(batch limit, tiles of one
+ * frame) tiles. With a limit of 1 every frame is delivered from its own {@code submit} call.
  */
 public final class Detector implements AutoCloseable {
 
@@ -38,6 +50,36 @@ public final class Detector implements AutoCloseable {
         public static TilingConfig defaults() {
             return new TilingConfig(Roi.DEFAULT, 2, 0.0);
         }
+    }
+
+    /** Default relevance batch limit of replay, demo and bench (tiles, and frames waiting). */
+    public static final int DEFAULT_RELEVANCE_BATCH = 8;
+
+    /** Receives each frame's result, in frame order, on the pipeline thread. */
+    @FunctionalInterface
+    public interface ResultSink {
+        /**
+         * {@code result}'s arrays, {@code times} and {@link #explanations()} are valid during the
+         * call only; {@code slot} is the frame's (the caller gives it back when done).
+         */
+        void accept(PackedFrame slot, FrameResult result, StageTimes times);
+    }
+
+    /** A frame whose ABN ran and whose result waits for the relevance batch (one per ring entry, reused). */
+    private static final class Pending {
+        PackedFrame slot;
+        String sourceId;
+        long wallTimeMicros;
+        Optional<Position> position;
+        float[] probs = new float[0];
+        int[] flagged = new int[0];
+        int m;
+        /** Position of its first flagged tile in the relevance batch. */
+        int first;
+        long abnNanos;
+        long relevanceNanos;
+        long runNanos;
+        int runTiles;
     }
 
     private final ModelBundle bundle;
@@ -60,6 +102,14 @@ public final class Detector implements AutoCloseable {
     private byte[] mask = new byte[0];
     private final List<float[]> explanationView = new ArrayList<>();
     private boolean closed;
+    private int batchTiles = 1;
+    private Pending[] pending = {new Pending()};
+    private int head;
+    private int count;
+    private int staged;
+    private int lastFlagged;
+    /** Inside {@link #flush}'s delivery loop (the sink must not reconfigure or reuse this detector). */
+    private boolean delivering;
 
     public Detector(ModelBundle bundle, TilingConfig tiling) {
         this.bundle = bundle;
@@ -73,6 +123,52 @@ public final class Detector implements AutoCloseable {
         Manifest.C1c c = m.c1cOrDefault();
         this.c1c = new C1c(c.size(), c.fixedThreshold());
         this.kept = new float[mapH * mapW];
+    }
+
+    /**
+     * Sets the relevance batch limit for {@link #submit}: the flagged tiles of up to
+     * {@code maxTiles} tiles' worth of consecutive frames run as one batch, and at most
+     * {@code maxTiles} frames wait for it (1: every frame alone, as {@link #process}). Only while
+     * no frame is pending.
+     */
+    public void relevanceBatching(int maxTiles) {
+        if (maxTiles < 1) {
+            throw new IllegalArgumentException("relevance batch must be >= 1, got " + maxTiles);
+        }
+        if (count > 0 || delivering) {
+            throw new IllegalStateException("frames are pending");
+        }
+        batchTiles = maxTiles;
+        pending = new Pending[maxTiles];
+        for (int i = 0; i < maxTiles; i++) {
+            pending[i] = new Pending();
+        }
+        head = 0;
+        TileGrid g = grid;
+        grid = null;
+        if (g != null) {
+            adopt(g);
+        }
+    }
+
+    /** The relevance batch limit in tiles. */
+    public int relevanceBatchTiles() {
+        return batchTiles;
+    }
+
+    /** Frames whose results may wait for a relevance batch at most (= slots the pipeline holds). */
+    public int maxPendingFrames() {
+        return pending.length;
+    }
+
+    /** Frames submitted whose results have not been delivered yet. */
+    public int pendingFrames() {
+        return count;
+    }
+
+    /** Flagged tiles of the frame given to the last {@link #submit}. */
+    public int lastSubmittedFlagged() {
+        return lastFlagged;
     }
 
     public ModelBundle bundle() {
@@ -139,7 +235,17 @@ public final class Detector implements AutoCloseable {
         if (probs.length < g.size()) {
             probs = new float[g.size()];
             flaggedSlots = new int[g.size()];
-            explanations = new float[g.size()][mapH * mapW];
+        }
+        int maps = Math.max(batchTiles, g.size());
+        if (explanations.length < maps) {
+            explanations = new float[maps][mapH * mapW];
+            relevance.reserve(maps);
+        }
+        for (Pending p : pending) {
+            if (p.probs.length < g.size()) {
+                p.probs = new float[g.size()];
+                p.flagged = new int[g.size()];
+            }
         }
         if (grid == null || grid.frameWidth() != g.frameWidth() || grid.frameHeight() != g.frameHeight()) {
             mask = new byte[g.frameWidth() * g.frameHeight()];
@@ -186,6 +292,128 @@ public final class Detector implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("detector is closed");
         }
+        if (count > 0 || delivering) {
+            throw new IllegalStateException("frames are pending: flush() first");
+        }
+    }
+
+    /**
+     * Runs the ABN on a packed frame and stages its flagged tiles for the relevance batch; may run
+     * the batch and deliver the results of this and earlier frames to {@code sink}, in frame order
+     * (see the class comment). The slot must stay held until {@code sink} has its result.
+     */
+    public void submit(PackedFrame slot, String sourceId, long wallTimeMicros, Optional<Position> position,
+                       ResultSink sink) {
+        if (closed) {
+            throw new IllegalStateException("detector is closed");
+        }
+        if (delivering) {
+            throw new IllegalStateException("submit from a result sink");
+        }
+        if (count > 0 && slot.grid() != grid) {
+            flush(sink); // pending frames finish with their own grid and mask size
+        }
+        adopt(slot.grid());
+        lastBatch = slot.batch();
+        int n = grid.size();
+        // The entry after the pending ones; a flush below delivers all of them, which leaves
+        // (head + count) where it is.
+        Pending p = pending[(head + count) % pending.length];
+        long t1 = System.nanoTime();
+        abn.run(slot.batch(), n, p.probs);
+        long t2 = System.nanoTime();
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+            if (p.probs[i] >= threshold) {
+                p.flagged[m++] = i;
+            }
+        }
+        p.slot = slot;
+        p.sourceId = sourceId;
+        p.wallTimeMicros = wallTimeMicros;
+        p.position = position;
+        p.m = m;
+        p.abnNanos = t2 - t1;
+        p.relevanceNanos = p.runNanos = 0;
+        p.runTiles = 0;
+        lastFlagged = m;
+        if (count > 0 && staged + m > batchTiles) {
+            flush(sink); // this frame's tiles would not fit: run the batch without them
+        }
+        for (int j = 0; j < m; j++) {
+            relevance.stage(slot.batch(), p.flagged[j], staged + j);
+        }
+        p.first = staged;
+        staged += m;
+        count++;
+        if (staged == 0 || staged >= batchTiles || count >= pending.length) {
+            flush(sink);
+        }
+    }
+
+    /**
+     * Runs the relevance graph on the staged tiles (if any) and delivers every pending frame's
+     * result to {@code sink}, in frame order. If the graph fails, the pending frames are dropped
+     * (their results cannot be made) and the error is thrown; frames delivered before stay so.
+     */
+    public void flush(ResultSink sink) {
+        if (delivering) {
+            throw new IllegalStateException("flush from a result sink");
+        }
+        if (count == 0) {
+            return;
+        }
+        if (staged > 0) {
+            long t0 = System.nanoTime();
+            try {
+                relevance.runStaged(staged, explanations);
+            } catch (RuntimeException e) {
+                for (int k = 0; k < count; k++) {
+                    pending[(head + k) % pending.length].slot = null;
+                }
+                head = (head + count) % pending.length;
+                count = 0;
+                staged = 0;
+                throw e;
+            }
+            long run = System.nanoTime() - t0;
+            // each frame's share of the run, by its flagged tiles (the shares sum to the run)
+            int cum = 0;
+            for (int k = 0; k < count; k++) {
+                Pending q = pending[(head + k) % pending.length];
+                long before = run * cum / staged;
+                cum += q.m;
+                q.relevanceNanos = run * cum / staged - before;
+                q.runNanos = k == 0 ? run : 0;
+                q.runTiles = k == 0 ? staged : 0;
+            }
+            staged = 0;
+        }
+        delivering = true;
+        try {
+            deliverAll(sink);
+        } finally {
+            delivering = false;
+        }
+    }
+
+    private void deliverAll(ResultSink sink) {
+        while (count > 0) {
+            Pending q = pending[head];
+            head = (head + 1) % pending.length;
+            count--;
+            PackedFrame slot = q.slot;
+            q.slot = null;
+            times.reset();
+            FrameResult r = finish(slot.frame(), grid, q.probs, q.flagged, q.m, q.first, q.sourceId,
+                    q.wallTimeMicros, q.position);
+            times.tilingNanos = slot.tilingNanos();
+            times.abnNanos = q.abnNanos;
+            times.relevanceNanos = q.relevanceNanos;
+            times.relevanceRunNanos = q.runNanos;
+            times.relevanceRunTiles = q.runTiles;
+            sink.accept(slot, r, times);
+        }
     }
 
     private FrameResult infer(VideoFrame frame, TileGrid g, FloatBuffer batch, long tilingNanos, String sourceId,
@@ -205,6 +433,25 @@ public final class Detector implements AutoCloseable {
             relevance.run(batch, flaggedSlots, m, explanations);
         }
         long t3 = System.nanoTime();
+        FrameResult r = finish(frame, g, probs, flaggedSlots, m, 0, sourceId, wallTimeMicros, position);
+        times.tilingNanos = tilingNanos;
+        times.abnNanos = t2 - t1;
+        times.relevanceNanos = t3 - t2;
+        if (m > 0) {
+            times.relevanceRunNanos = t3 - t2;
+            times.relevanceRunTiles = m;
+        }
+        return r;
+    }
+
+    /**
+     * C1C on the flagged tiles' maps ({@code explanations[first..first+m)}), the frame mask and the
+     * result; sets {@code times}' C1C time and tile counts.
+     */
+    private FrameResult finish(VideoFrame frame, TileGrid g, float[] probs, int[] flaggedSlots, int m, int first,
+                               String sourceId, long wallTimeMicros, Optional<Position> position) {
+        long t3 = System.nanoTime();
+        int n = g.size();
         explanationView.clear();
         for (int i = 0; i < n; i++) {
             explanationView.add(null);
@@ -214,9 +461,10 @@ public final class Detector implements AutoCloseable {
             Arrays.fill(mask, (byte) 0);
             for (int j = 0; j < m; j++) {
                 Tile t = g.tiles().get(flaggedSlots[j]);
-                c1c.apply(explanations[j], mapH, mapW, kept);
+                float[] map = explanations[first + j];
+                c1c.apply(map, mapH, mapW, kept);
                 MaskMapper.orInto(mask, frame.width, frame.height, t, kept, mapH, mapW);
-                explanationView.set(flaggedSlots[j], explanations[j]);
+                explanationView.set(flaggedSlots[j], map);
             }
             crackMask = mask;
         }
@@ -226,9 +474,6 @@ public final class Detector implements AutoCloseable {
             Tile t = g.tiles().get(i);
             tiles.add(new TileResult(t.index(), t.x(), t.y(), t.size(), probs[i], probs[i] >= threshold));
         }
-        times.tilingNanos = tilingNanos;
-        times.abnNanos = t2 - t1;
-        times.relevanceNanos = t3 - t2;
         times.c1cNanos = t4 - t3;
         times.tiles = n;
         times.flagged = m;
@@ -250,6 +495,8 @@ public final class Detector implements AutoCloseable {
         if (probs.length < 1) {
             probs = new float[1];
             flaggedSlots = new int[1];
+        }
+        if (explanations.length < 1) {
             explanations = new float[1][mapH * mapW];
         }
         packer.packMat(bgr, 0);

@@ -11,7 +11,8 @@ import org.crackcam.tiles.TilePacker;
  * input batch. The slot owns its frame's pixel array and its {@link TilePacker} (the direct batch
  * buffer and the packer's native scratch). Exactly one thread holds a slot at a time: the packing
  * thread while it decodes and packs into it, then the consumer from {@link PackingPrefetcher#next}
- * until its next call to {@code next} (or {@code close}); slots move between the two only through
+ * until its next call to {@code next}, or from {@link PackingPrefetcher#take} until
+ * {@link PackingPrefetcher#release} (or {@code close}); slots move between the two only through
  * the prefetcher's blocking queues, which order the writes of one before the reads of the other.
  */
 public final class PackedFrame {
@@ -23,6 +24,8 @@ public final class PackedFrame {
     private TileGrid grid;
     private FloatBuffer batch;
     private long tilingNanos;
+    /** Whether the consumer holds this slot (consumer thread only). */
+    boolean held;
 
     PackedFrame(int mapH, int mapW) {
         this.mapH = mapH;

@@ -17,14 +17,17 @@ import org.tinylog.Logger;
  * frame size changes) and packs them into that slot's own direct batch buffer, then queues it.
  * The consumer (the pipeline thread) takes slots in frame order with {@link #next}.
  *
- * <p>Slots and lifetime: {@code depth + 1} slots are allocated up front (each owns its pixel
+ * <p>Slots and lifetime: {@code depth + hold} slots are allocated up front (each owns its pixel
  * array and its {@link org.crackcam.tiles.TilePacker}: batch buffer plus native scratch; the
- * packer is sized on the first frame and then reused). A slot returned by {@code next} stays the
- * consumer's, untouched by the packing thread, until the consumer's next call to {@code next}: the
- * ABN stage, the relevance stage (reading flagged tiles from the batch), listeners and overlay
- * rendering (reading the frame pixels) may use it until then. Only then does it go back to the
- * free queue. At most {@code depth} frames are packed ahead while the consumer holds one; frames
- * are never dropped (the packing thread waits). The steady state allocates nothing.
+ * packer is sized on the first frame and then reused). The consumer either takes one slot at a
+ * time with {@link #next} (the slot stays the consumer's, untouched by the packing thread, until
+ * its next call to {@code next}), or holds up to {@code hold} slots at once with {@link #take} and
+ * gives each back with {@link #release} (the pipeline does this when it batches the relevance
+ * graph over several frames: a frame's slot stays held until its result has been delivered, since
+ * listeners and overlays read its pixels). While held, the ABN stage, the relevance stage
+ * (copying flagged tiles out of the batch), listeners and overlay rendering may use it. At most
+ * {@code depth} frames are packed ahead while the consumer holds {@code hold}; frames are never
+ * dropped (the packing thread waits). The steady state allocates nothing.
  *
  * <p>A failure of the wrapped source or of the packing (e.g. an ROI that does not fit a new frame
  * size) is rethrown by {@code next} after the frames before it. The wrapped source is used only by
@@ -42,8 +45,11 @@ public final class PackingPrefetcher implements AutoCloseable {
     private final Thread thread;
     private volatile RuntimeException failure;
     private volatile boolean closed;
-    /** The slot the consumer holds (consumer thread only). */
+    /** The slot the consumer holds through {@link #next} (consumer thread only). */
     private PackedFrame held;
+    /** Slots the consumer holds, through {@code next} or {@code take} (consumer thread only). */
+    private int heldCount;
+    private final int hold;
     private boolean ended;
     /** Grid of the current frame size (packing thread only). */
     private TileGrid grid;
@@ -53,14 +59,25 @@ public final class PackingPrefetcher implements AutoCloseable {
      * @param depth frames packed ahead at most (≥ 1); {@code depth + 1} slots in all
      */
     public PackingPrefetcher(FrameSource inner, Detector.TilingConfig tiling, int mapH, int mapW, int depth) {
-        if (depth < 1) {
-            throw new IllegalArgumentException("depth must be >= 1, got " + depth);
+        this(inner, tiling, mapH, mapW, depth, 1);
+    }
+
+    /**
+     * @param depth frames packed ahead at most (≥ 1)
+     * @param hold  slots the consumer may hold at once (≥ 1); {@code depth + hold} slots in all
+     */
+    public PackingPrefetcher(FrameSource inner, Detector.TilingConfig tiling, int mapH, int mapW, int depth,
+                             int hold) {
+        if (depth < 1 || hold < 1) {
+            throw new IllegalArgumentException("depth and hold must be >= 1, got " + depth + ", " + hold);
         }
         this.inner = inner;
         this.tiling = tiling;
-        this.full = new ArrayBlockingQueue<>(depth + 2); // every slot plus END
-        this.free = new ArrayBlockingQueue<>(depth + 1);
-        for (int i = 0; i <= depth; i++) {
+        this.hold = hold;
+        int n = depth + hold;
+        this.full = new ArrayBlockingQueue<>(n + 1); // every slot plus END
+        this.free = new ArrayBlockingQueue<>(n);
+        for (int i = 0; i < n; i++) {
             PackedFrame s = new PackedFrame(mapH, mapW);
             slots.add(s);
             free.add(s);
@@ -70,9 +87,13 @@ public final class PackingPrefetcher implements AutoCloseable {
         this.thread.start();
     }
 
-    /** A prefetcher with the detector's tiling and model input size. */
+    /**
+     * A prefetcher with the detector's tiling and model input size, letting the consumer hold as
+     * many slots as the detector may keep frames pending ({@link Detector#maxPendingFrames()}).
+     */
     public static PackingPrefetcher of(FrameSource inner, Detector detector, int depth) {
-        return new PackingPrefetcher(inner, detector.tiling(), detector.mapHeight(), detector.mapWidth(), depth);
+        return new PackingPrefetcher(inner, detector.tiling(), detector.mapHeight(), detector.mapWidth(), depth,
+                detector.maxPendingFrames());
     }
 
     private void packLoop() {
@@ -124,8 +145,23 @@ public final class PackingPrefetcher implements AutoCloseable {
      */
     public PackedFrame next() {
         if (held != null) {
-            free.add(held); // never full: it has room for every slot
+            release(held);
             held = null;
+        }
+        held = take();
+        return held;
+    }
+
+    /**
+     * The next packed frame in source order, or null at the end, without giving any slot back:
+     * the consumer holds it until {@link #release}. At most {@code hold} slots at once.
+     *
+     * @throws CrackcamException the source's (or packing's) failure, after the frames before it
+     * @throws IllegalStateException when the consumer already holds {@code hold} slots
+     */
+    public PackedFrame take() {
+        if (heldCount >= hold) {
+            throw new IllegalStateException("consumer already holds " + heldCount + " slots (limit " + hold + ")");
         }
         if (ended) {
             return null;
@@ -144,8 +180,19 @@ public final class PackingPrefetcher implements AutoCloseable {
             }
             return null;
         }
-        held = s;
+        s.held = true;
+        heldCount++;
         return s;
+    }
+
+    /** Gives a slot returned by {@link #take} back to the packing thread; do not use it afterwards. */
+    public void release(PackedFrame s) {
+        if (!s.held) {
+            throw new IllegalStateException("slot is not held by the consumer");
+        }
+        s.held = false;
+        heldCount--;
+        free.add(s); // never full: it has room for every slot
     }
 
     /**

@@ -17,6 +17,14 @@ import org.tinylog.Logger;
  * calling thread runs inference only; with a plain {@link FrameSource} it also cuts and packs. Listeners get every processed frame in
  * order and {@code onEnd()} when the source ends, fails or the loop is stopped. A decode error
  * ends the loop after {@code onEnd()} (so detections made before it are kept) and is rethrown.
+ *
+ * <p>With a {@link PackingPrefetcher}, the detector may batch the relevance graph over several
+ * frames ({@link Detector#relevanceBatching}): the loop keeps each frame's slot until the
+ * detector delivers its result, then runs the listeners and the observer and gives the slot
+ * back. Results still reach them strictly in frame order, at most
+ * {@link Detector#maxPendingFrames()} frames late. The end of the source, {@link #stop()} and an
+ * error flush the pending frames first: their results are delivered, then {@code onEnd()}, then
+ * the error is rethrown.
  */
 public final class Pipeline {
 
@@ -41,6 +49,9 @@ public final class Pipeline {
     private final FrameObserver observer;
     private final boolean realtime;
     private volatile boolean stopRequested;
+    /** Delivery to listeners and observer, then the slot goes back (prefetched path; no allocation per frame). */
+    private final Detector.ResultSink sink;
+    private long processed, flaggedFrames, flaggedTiles, tiles, lastIndex;
 
     /** A loop that packs each frame's tiles on the calling thread. */
     public Pipeline(FrameSource source, Detector detector, List<DetectionListener> listeners,
@@ -50,8 +61,9 @@ public final class Pipeline {
 
     /**
      * A loop over frames packed ahead by {@code packed} (its tiling config must be the
-     * detector's). A frame's slot is given back when the next one is taken, i.e. after the
-     * listeners and the observer are done with it.
+     * detector's, and it must let the consumer hold {@link Detector#maxPendingFrames()} slots, as
+     * {@link PackingPrefetcher#of} does). A frame's slot is given back after the listeners and the
+     * observer are done with its result.
      */
     public Pipeline(PackingPrefetcher packed, Detector detector, List<DetectionListener> listeners,
                     FrameObserver observer, boolean realtime) {
@@ -66,6 +78,26 @@ public final class Pipeline {
         this.listeners = List.copyOf(listeners);
         this.observer = observer;
         this.realtime = realtime;
+        this.sink = (slot, r, t) -> {
+            deliver(r, t, slot.frame().decodeNanos);
+            packed.release(slot);
+        };
+    }
+
+    private void deliver(FrameResult r, StageTimes t, long decode) {
+        for (DetectionListener l : listeners) {
+            l.onFrame(r);
+        }
+        if (observer != null) {
+            observer.onFrame(r, t, decode);
+        }
+        processed++;
+        lastIndex = r.frameIndex();
+        tiles += t.tiles;
+        flaggedTiles += t.flagged;
+        if (t.flagged > 0) {
+            flaggedFrames++;
+        }
     }
 
     /** Asks the loop to stop after the current frame (any thread). */
@@ -77,7 +109,8 @@ public final class Pipeline {
     public Summary run() throws InterruptedException {
         VideoFrame own = packed == null ? new VideoFrame() : null;
         String id = packed != null ? packed.id() : source.id();
-        long processed = 0, flaggedFrames = 0, flaggedTiles = 0, tiles = 0, lastIndex = -1;
+        processed = flaggedFrames = flaggedTiles = tiles = 0;
+        lastIndex = -1;
         long start = System.nanoTime();
         long firstTs = Long.MIN_VALUE;
         try {
@@ -86,7 +119,7 @@ public final class Pipeline {
                 PackedFrame slot = null;
                 VideoFrame frame;
                 if (packed != null) {
-                    slot = packed.next(); // gives the previous frame's slot back
+                    slot = packed.take(); // held until the detector delivers its result
                     if (slot == null) {
                         break;
                     }
@@ -110,25 +143,25 @@ public final class Pipeline {
                     }
                 }
                 long wall = System.currentTimeMillis() * 1000;
-                FrameResult r = slot != null ? detector.process(slot, id, wall, Optional.empty())
-                        : detector.process(frame, id, wall, Optional.empty());
-                StageTimes t = detector.times();
-                for (DetectionListener l : listeners) {
-                    l.onFrame(r);
+                if (slot != null) {
+                    detector.submit(slot, id, wall, Optional.empty(), sink);
+                } else {
+                    FrameResult r = detector.process(frame, id, wall, Optional.empty());
+                    deliver(r, detector.times(), decode);
                 }
-                if (observer != null) {
-                    observer.onFrame(r, t, decode);
-                }
-                processed++;
-                lastIndex = frame.index;
-                tiles += t.tiles;
-                flaggedTiles += t.flagged;
-                if (t.flagged > 0) {
-                    flaggedFrames++;
-                }
+            }
+            if (packed != null) {
+                detector.flush(sink); // end of stream or stop: the pending frames' results
             }
         } catch (CrackcamException e) {
             Logger.debug("source {} failed after {} frames: {}", id, processed, e.getMessage());
+            if (packed != null) {
+                try {
+                    detector.flush(sink); // frames processed before the error keep their results
+                } catch (RuntimeException f) {
+                    e.addSuppressed(f);
+                }
+            }
             endListeners();
             throw e;
         }

@@ -16,7 +16,9 @@ import org.crackcam.pipeline.CrackcamException;
 /**
  * The LRP-BN relevance graph ({@code lrp_bn}, target = the crack class) on a batch of selected
  * tiles; output: the {@code explanation} map (relevance ⊙ α′) per tile, H×W. Keeps its own
- * direct input buffers (reused). One thread at a time.
+ * direct input buffers (reused; this stage is their only owner): {@link #run} copies one frame's
+ * flagged tiles into them, or {@link #stage} copies tiles one by one (from the batches of several
+ * frames) and {@link #runStaged} runs them as one batch. One thread at a time.
  */
 public final class RelevanceStage {
 
@@ -59,6 +61,40 @@ public final class RelevanceStage {
         for (int i = 0; i < capacity; i++) {
             targets.put(i, crackClass);
         }
+    }
+
+    /** Grows the input buffers to {@code n} tiles now (not in the middle of staging a batch). */
+    public void reserve(int n) {
+        ensureCapacity(n);
+    }
+
+    /** Tiles the input buffers hold. */
+    public int capacity() {
+        return capacity;
+    }
+
+    /**
+     * Copies tile {@code slot} of {@code packed} (slot layout of {@link org.crackcam.tiles.TilePacker})
+     * to position {@code at} of the next batch; {@code at < capacity()} (see {@link #reserve}).
+     */
+    public void stage(FloatBuffer packed, int slot, int at) {
+        if (at >= capacity) {
+            throw new IllegalStateException("relevance batch holds " + capacity + " tiles, staging tile " + at);
+        }
+        FloatBuffer src = packed.duplicate();
+        src.clear().position(slot * perTile).limit((slot + 1) * perTile);
+        images.clear().position(at * perTile);
+        images.put(src);
+    }
+
+    /** Runs the graph on the first {@code m} staged tiles; explanation map j into {@code out[j]}. */
+    public void runStaged(int m, float[][] out) {
+        if (m > capacity) {
+            throw new IllegalStateException("relevance batch holds " + capacity + " tiles, running " + m);
+        }
+        images.clear().limit(m * perTile);
+        targets.clear().limit(m);
+        runPacked(m, out);
     }
 
     /**

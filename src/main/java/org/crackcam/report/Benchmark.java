@@ -41,8 +41,85 @@ import org.crackcam.pipeline.FrameResult;
  */
 public final class Benchmark {
 
-    /** @param maxFrames frames processed at most; storedBatches crack-free batches kept for the baseline */
-    public record Options(java.nio.file.Path video, int maxFrames, int storedBatches, int repeats) {
+    /**
+     * @param maxFrames      frames processed at most; storedBatches crack-free batches kept for the baseline
+     * @param relevanceBatch relevance batch limit ({@link Detector#relevanceBatching})
+     */
+    public record Options(java.nio.file.Path video, int maxFrames, int storedBatches, int repeats, int relevanceBatch) {
+        public Options(java.nio.file.Path video, int maxFrames, int storedBatches, int repeats) {
+            this(video, maxFrames, storedBatches, repeats, Detector.DEFAULT_RELEVANCE_BATCH);
+        }
+    }
+
+    /**
+     * Receives the detector's results (in frame order, possibly several per submitted frame when
+     * the relevance graph runs over a batch of frames): per-frame stages, overlay rendering of
+     * flagged frames; keeps the delivered slots until the loop has finished with the frame just
+     * submitted, and adds up the time spent on other frames' work during a submit.
+     */
+    private static final class Sink implements Detector.ResultSink {
+        final LatencyRecorder decode, tilingT, abn, abnPerTile, relevance, relevancePerTile, relevanceRun, c1c, render;
+        final Detector detector;
+        final PackedFrame[] delivered;
+        int nDelivered;
+        long frames, flaggedFrames, flaggedTiles, tiles, abnNanos, relevanceNanos, runs;
+        /** Relevance runs, C1C and delivery work during the current submit (not the submitted frame's own). */
+        long excluded;
+
+        Sink(Detector detector, LatencyRecorder... r) {
+            this.detector = detector;
+            this.delivered = new PackedFrame[detector.maxPendingFrames() + 1];
+            decode = r[0];
+            tilingT = r[1];
+            abn = r[2];
+            abnPerTile = r[3];
+            relevance = r[4];
+            relevancePerTile = r[5];
+            relevanceRun = r[6];
+            c1c = r[7];
+            render = r[8];
+        }
+
+        @Override
+        public void accept(PackedFrame slot, FrameResult r, StageTimes t) {
+            long s0 = System.nanoTime();
+            frames++;
+            decode.add(slot.frame().decodeNanos);
+            tilingT.add(t.tilingNanos);
+            abn.add(t.abnNanos);
+            abnPerTile.add(t.abnNanos / t.tiles);
+            abnNanos += t.abnNanos;
+            tiles += t.tiles;
+            if (t.relevanceRunNanos > 0) {
+                relevanceRun.add(t.relevanceRunNanos);
+                relevanceNanos += t.relevanceRunNanos;
+                runs++;
+            }
+            if (t.flagged > 0) {
+                flaggedFrames++;
+                flaggedTiles += t.flagged;
+                relevance.add(t.relevanceNanos);
+                relevancePerTile.add(t.relevanceNanos / t.flagged);
+                c1c.add(t.c1cNanos);
+                long r0 = System.nanoTime();
+                try (Mat img = OverlayRenderer.render(r.frameBgr(), r.width(), r.height(), r.tiles(),
+                        detector.explanations(), detector.mapHeight(), detector.mapWidth(), r.crackMask(), null);
+                     BytePointer jpg = new BytePointer()) {
+                    opencv_imgcodecs.imencode(".jpg", img, jpg);
+                }
+                render.add(System.nanoTime() - r0);
+            }
+            delivered[nDelivered++] = slot;
+            excluded += System.nanoTime() - s0 + t.c1cNanos + t.relevanceRunNanos;
+        }
+
+        void release(PackingPrefetcher source) {
+            for (int i = 0; i < nDelivered; i++) {
+                source.release(delivered[i]);
+                delivered[i] = null;
+            }
+            nDelivered = 0;
+        }
     }
 
     private Benchmark() {
@@ -59,11 +136,14 @@ public final class Benchmark {
         LatencyRecorder render = new LatencyRecorder("render");
         LatencyRecorder cleanFrame = new LatencyRecorder("pipeline_clean_frame");
         LatencyRecorder relevancePerTile = new LatencyRecorder("relevance_per_flagged_tile");
+        LatencyRecorder relevanceRun = new LatencyRecorder("relevance_run");
+        Sink sink = null;
         LatencyRecorder abnPerTile = new LatencyRecorder("abn_per_tile");
         List<float[]> stored = new ArrayList<>();
         int tilesPerFrame = 0;
         int perTile = 0;
         long frames = 0, flaggedFrames = 0, flaggedTiles = 0;
+        int relevanceBatch = o.relevanceBatch();
         var env = ModelBundle.environment();
         String abnFile = bundle.directory().resolve(bundle.manifest().graphs().get("abn").file()).toString();
         // Bare ONNX Runtime: a plain session on the same ABN file, with the session options the
@@ -77,67 +157,59 @@ public final class Benchmark {
              OrtSession plain = env.createSession(abnFile, so)) {
             long runStart = System.nanoTime();
             try (FileFrameSource file = FileFrameSource.open(o.video(), FrameSelector.all());
-                 Detector detector = new Detector(bundle, tiling);
+                 Detector detector = Replay.batching(new Detector(bundle, tiling), relevanceBatch);
                  PackingPrefetcher source = PackingPrefetcher.of(file, detector, 2)) {
                 tilesPerFrame = detector.gridFor(file.width(), file.height()).size();
                 perTile = 3 * detector.mapHeight() * detector.mapWidth();
-                while (frames < o.maxFrames()) {
-                    // wait for the next frame, decoded and packed on the prefetcher's thread (this
-                    // gives the previous frame's slot back: nothing below reads it any more)
-                    long f0 = System.nanoTime();
-                    PackedFrame packed = source.next();
-                    if (packed == null) {
-                        break;
-                    }
-                    VideoFrame frame = packed.frame();
-                    long f1 = System.nanoTime();
-                    frameWait.add(f1 - f0);
-                    FrameResult r = detector.process(packed, source.id(), System.currentTimeMillis() * 1000, Optional.empty());
-                    long f2 = System.nanoTime();
-                    StageTimes t = detector.times();
-                    frames++;
-                    decode.add(frame.decodeNanos);
-                    tilingT.add(t.tilingNanos);
-                    abn.add(t.abnNanos);
-                    abnPerTile.add(t.abnNanos / t.tiles);
-                    if (t.flagged > 0) {
-                        flaggedFrames++;
-                        flaggedTiles += t.flagged;
-                        relevance.add(t.relevanceNanos);
-                        relevancePerTile.add(t.relevanceNanos / t.flagged);
-                        c1c.add(t.c1cNanos);
-                        long r0 = System.nanoTime();
-                        try (Mat img = OverlayRenderer.render(r.frameBgr(), r.width(), r.height(), r.tiles(),
-                                detector.explanations(), detector.mapHeight(), detector.mapWidth(), r.crackMask(), null);
-                             BytePointer jpg = new BytePointer()) {
-                            opencv_imgcodecs.imencode(".jpg", img, jpg);
+                sink = new Sink(detector, decode, tilingT, abn, abnPerTile, relevance, relevancePerTile, relevanceRun,
+                        c1c, render);
+                long submitted = 0;
+                try {
+                    while (submitted < o.maxFrames()) {
+                        // wait for the next frame, decoded and packed on the prefetcher's thread
+                        long f0 = System.nanoTime();
+                        PackedFrame packed = source.take();
+                        if (packed == null) {
+                            break;
                         }
-                        render.add(System.nanoTime() - r0);
-                    } else {
-                        cleanFrame.add(f2 - f0);
-                        FloatBuffer b = detector.lastBatch();
-                        long[] bshape = {t.tiles, 3, detector.mapHeight(), detector.mapWidth()};
-                        long b0 = System.nanoTime();
-                        try (OnnxTensor x = OnnxTensor.createTensor(env, b, bshape);
-                             OrtSession.Result br = plain.run(Map.of("image", x), java.util.Set.of("p_pb"))) {
-                            ((OnnxTensor) br.get("p_pb").orElseThrow()).getFloatBuffer();
+                        long f1 = System.nanoTime();
+                        frameWait.add(f1 - f0);
+                        sink.excluded = 0;
+                        // ABN; may run the relevance graph on a batch of frames and deliver them to the sink
+                        detector.submit(packed, source.id(), System.currentTimeMillis() * 1000, Optional.empty(), sink);
+                        long f2 = System.nanoTime();
+                        submitted++;
+                        int nTiles = detector.grid().size();
+                        if (detector.lastSubmittedFlagged() == 0) {
+                            // the crack-free frame's own work: wait + ABN + its result, without the
+                            // relevance runs, C1C and rendering of other frames delivered meanwhile
+                            cleanFrame.add(f2 - f0 - sink.excluded);
+                            FloatBuffer b = detector.lastBatch();
+                            long[] bshape = {nTiles, 3, detector.mapHeight(), detector.mapWidth()};
+                            long b0 = System.nanoTime();
+                            try (OnnxTensor x = OnnxTensor.createTensor(env, b, bshape);
+                                 OrtSession.Result br = plain.run(Map.of("image", x), java.util.Set.of("p_pb"))) {
+                                ((OnnxTensor) br.get("p_pb").orElseThrow()).getFloatBuffer();
+                            }
+                            bareInterleaved.add(System.nanoTime() - b0);
                         }
-                        bareInterleaved.add(System.nanoTime() - b0);
-                    }
-                    {
                         if (stored.size() < o.storedBatches()) {
                             FloatBuffer b = detector.lastBatch().duplicate();
-                            b.clear().limit(t.tiles * perTile);
-                            float[] copy = new float[t.tiles * perTile];
+                            b.clear().limit(nTiles * perTile);
+                            float[] copy = new float[nTiles * perTile];
                             b.get(copy);
                             stored.add(copy);
                         }
+                        sink.release(source); // slots of delivered frames (the submitted one may still wait)
                     }
+                } catch (CrackcamException e) {
+                    if (submitted == 0) {
+                        throw e;
+                    }
+                    // a decode error: the frames before it still count (flushed below)
                 }
-            } catch (CrackcamException e) {
-                if (frames == 0) {
-                    throw e;
-                }
+                detector.flush(sink); // frames still waiting for a relevance batch
+                sink.release(source);
             }
             pipelineSeconds = (System.nanoTime() - runStart) / 1e9;
             if (stored.isEmpty()) {
@@ -170,14 +242,21 @@ public final class Benchmark {
         out.put("bundle", bundle.manifest().name());
         out.put("execution_provider", bundle.provider().toString());
         out.put("intra_op_threads", bundle.options().intraOpThreads());
+        if (sink != null) {
+            frames = sink.frames;
+            flaggedFrames = sink.flaggedFrames;
+            flaggedTiles = sink.flaggedTiles;
+        }
         out.put("frames", frames);
         out.put("frames_flagged", flaggedFrames);
         out.put("tiles_per_frame", tilesPerFrame);
         out.put("tiles_flagged", flaggedTiles);
+        out.put("relevance_batch", relevanceBatch);
+        out.put("relevance_runs", sink == null ? 0 : sink.runs);
         out.put("pipeline_wall_s", Replay.round3(pipelineSeconds));
         Map<String, Object> stages = new LinkedHashMap<>();
-        for (LatencyRecorder lr : List.of(decode, frameWait, tilingT, abn, relevance, c1c, render, cleanFrame, abnPerTile,
-                relevancePerTile)) {
+        for (LatencyRecorder lr : List.of(decode, frameWait, tilingT, abn, relevance, relevanceRun, c1c, render, cleanFrame,
+                abnPerTile, relevancePerTile)) {
             stages.put(lr.summary().stage(), Replay.stageJson(lr.summary()));
         }
         out.put("stages", stages);
@@ -250,10 +329,20 @@ public final class Benchmark {
             b.put("ratio_of_means", Replay.round3(l.summary().meanMs() / a.summary().meanMs()));
             rel.put("batch_" + batch, b);
         }
+        // Per flagged tile: all relevance runs' time / flagged tiles, against all ABN time / tiles.
         LatencyRecorder.Summary rpt = relevancePerTile.summary();
         LatencyRecorder.Summary apt = abnPerTile.summary();
-        rel.put("pipeline_relevance_per_flagged_tile_over_abn_per_tile",
-                rpt.count() == 0 ? null : Replay.round3(rpt.meanMs() / apt.meanMs()));
+        boolean anyFlagged = sink != null && sink.flaggedTiles > 0;
+        rel.put("pipeline_relevance_per_flagged_tile_ms",
+                anyFlagged ? Replay.round3(sink.relevanceNanos / 1e6 / sink.flaggedTiles) : null);
+        rel.put("pipeline_abn_per_tile_ms", sink == null || sink.tiles == 0 ? null
+                : Replay.round3(sink.abnNanos / 1e6 / sink.tiles));
+        rel.put("pipeline_relevance_per_flagged_tile_over_abn_per_tile", !anyFlagged ? null
+                : Replay.round3(((double) sink.relevanceNanos / sink.flaggedTiles) / ((double) sink.abnNanos / sink.tiles)));
+        rel.put("pipeline_relevance_mean_batch_tiles", !anyFlagged ? null
+                : Replay.round3((double) sink.flaggedTiles / sink.runs));
+        // earlier definition: mean over flagged frames of (the frame's relevance time / its tiles)
+        rel.put("pipeline_ratio_mean_over_frames", rpt.count() == 0 ? null : Replay.round3(rpt.meanMs() / apt.meanMs()));
         out.put("relevance_vs_abn", rel);
         ProcessMemory mem = ProcessMemory.read();
         out.put("memory", Map.of("vm_hwm_mib", Replay.round3(mem.hwmMiB()), "vm_rss_mib", Replay.round3(mem.rssMiB())));
@@ -297,7 +386,11 @@ public final class Benchmark {
         }
         Object ppt = rel.get("pipeline_relevance_per_flagged_tile_over_abn_per_tile");
         b.append("pipeline relevance stage per flagged tile / ABN stage per tile: ")
-                .append(ppt == null ? "n/a (no flagged tile)" : String.format(Locale.ROOT, "%.2fx", (double) ppt)).append('\n');
+                .append(ppt == null ? "n/a (no flagged tile)" : String.format(Locale.ROOT,
+                        "%.2fx (%.3f / %.3f ms; relevance batch limit %s, %s runs of %.2f tiles on average)", (double) ppt,
+                        (double) rel.get("pipeline_relevance_per_flagged_tile_ms"), (double) rel.get("pipeline_abn_per_tile_ms"),
+                        r.get("relevance_batch"), r.get("relevance_runs"), (double) rel.get("pipeline_relevance_mean_batch_tiles")))
+                .append('\n');
         var mem = (Map<String, Object>) r.get("memory");
         b.append(String.format(Locale.ROOT, "resident memory: VmHWM %.1f MiB, VmRSS %.1f MiB%n",
                 (double) mem.get("vm_hwm_mib"), (double) mem.get("vm_rss_mib")));

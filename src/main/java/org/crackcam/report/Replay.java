@@ -40,8 +40,18 @@ public final class Replay {
      * @param maxOverlays overlays written at most (flagged frames beyond are only in the JSONL)
      * @param label       text drawn on overlays (e.g. "SYNTHETIC DATA"), or null
      */
+    /**
+     * @param relevanceBatch relevance batch limit ({@link Detector#relevanceBatching}): flagged
+     *                       tiles of up to this many tiles' worth of consecutive frames run together
+     */
     public record Options(Path video, Path out, FrameSelector selector, boolean realtime, int maxOverlays,
-                          boolean allFrames, boolean progress, String label) {
+                          boolean allFrames, boolean progress, String label, int relevanceBatch) {
+        /** With the default relevance batch. */
+        public Options(Path video, Path out, FrameSelector selector, boolean realtime, int maxOverlays,
+                       boolean allFrames, boolean progress, String label) {
+            this(video, out, selector, realtime, maxOverlays, allFrames, progress, label,
+                    Detector.DEFAULT_RELEVANCE_BATCH);
+        }
     }
 
     /** A flagged frame, for reports. */
@@ -70,6 +80,7 @@ public final class Replay {
         LatencyRecorder tilingT = new LatencyRecorder("tiling");
         LatencyRecorder abn = new LatencyRecorder("abn");
         LatencyRecorder relevance = new LatencyRecorder("relevance");
+        LatencyRecorder relevanceRun = new LatencyRecorder("relevance_run");
         LatencyRecorder c1c = new LatencyRecorder("c1c");
         LatencyRecorder render = new LatencyRecorder("render");
         List<Flagged> flagged = new ArrayList<>();
@@ -77,8 +88,9 @@ public final class Replay {
         Pipeline.Summary s = null;
         long t0 = System.nanoTime();
         try (FileFrameSource file = FileFrameSource.open(o.video(), o.selector());
-             Detector detector = new Detector(bundle, tiling);
-             // decodes and packs each frame's tiles ahead on its own thread; closed before the detector
+             Detector detector = batching(new Detector(bundle, tiling), o.relevanceBatch());
+             // decodes and packs each frame's tiles ahead on its own thread (2 frames ahead, plus the
+             // slots of frames waiting for a relevance batch); closed before the detector
              PackingPrefetcher source = PackingPrefetcher.of(file, detector, 2);
              JsonlDetectionWriter jsonl = new JsonlDetectionWriter(o.out().resolve("detections.jsonl"), o.allFrames())) {
             detector.gridFor(file.width(), file.height()); // ROI errors before any output
@@ -89,8 +101,11 @@ public final class Replay {
                 tilingT.add(t.tilingNanos);
                 abn.add(t.abnNanos);
                 if (t.flagged > 0) {
-                    relevance.add(t.relevanceNanos);
+                    relevance.add(t.relevanceNanos); // the frame's share of its batch's run
                     c1c.add(t.c1cNanos);
+                }
+                if (t.relevanceRunNanos > 0) {
+                    relevanceRun.add(t.relevanceRunNanos);
                 }
                 counts[0]++;
                 if (r.hasCrack()) {
@@ -148,13 +163,14 @@ public final class Replay {
             summary.put("frames_processed", counts[0]);
             summary.put("frames_flagged", counts[1]);
             summary.put("tiles_flagged", flagged.stream().mapToInt(Flagged::flaggedTiles).sum());
+            summary.put("relevance_batch", o.relevanceBatch());
             summary.put("overlays_written", flagged.stream().filter(f -> f.overlay() != null).count());
             double wall = (System.nanoTime() - t0) / 1e9;
             summary.put("wall_s", round3(wall));
             summary.put("processing_fps", s != null ? round3(s.framesPerSecond()) : null);
             summary.put("stopped_early", s != null && s.stopped());
             Map<String, Object> stages = new LinkedHashMap<>();
-            for (LatencyRecorder lr : List.of(decode, tilingT, abn, relevance, c1c, render)) {
+            for (LatencyRecorder lr : List.of(decode, tilingT, abn, relevance, relevanceRun, c1c, render)) {
                 LatencyRecorder.Summary ls = lr.summary();
                 stages.put(ls.stage(), stageJson(ls));
             }
@@ -179,6 +195,16 @@ public final class Replay {
                     s != null ? String.format(Locale.ROOT, "%.1f", s.framesPerSecond()) : "?", o.out());
             return new Result(summary, flagged, o.out(), failure);
         }
+    }
+
+    static Detector batching(Detector d, int relevanceBatch) {
+        try {
+            d.relevanceBatching(relevanceBatch);
+        } catch (RuntimeException e) {
+            d.close();
+            throw e;
+        }
+        return d;
     }
 
     static Map<String, Object> stageJson(LatencyRecorder.Summary ls) {

@@ -68,6 +68,13 @@ class CliErrorsTest {
     }
 
     @Test
+    void relevanceBatchBelowOneExits2() {
+        var r = CliRunner.run("replay", "--no-alerts", video.toString(), "--out", tmp.resolve("o9").toString(), "--bundle", BUNDLE,
+                "--relevance-batch", "0");
+        assertOneLine(r, ExitCodes.USAGE, "--relevance-batch must be >= 1, got 0");
+    }
+
+    @Test
     void fileThatIsNotAnImageExits3() throws Exception {
         Path notImage = Files.writeString(tmp.resolve("photo.jpg"), "not a jpeg");
         var r = CliRunner.run("explain", notImage.toString(), "--out", tmp.resolve("o4").toString(), "--bundle", BUNDLE);

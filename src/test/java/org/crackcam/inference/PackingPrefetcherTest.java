@@ -199,4 +199,44 @@ class PackingPrefetcherTest {
         assertTrue(src.closed.get());
         assertTrue(src.read.get() <= 2, "depth 1: one frame held, one packed ahead");
     }
+
+    @Test
+    void heldSlotsStayUntouchedUntilReleasedAndTheHoldLimitIsEnforced() throws Exception {
+        Synthetic src = new Synthetic(40, -1, false);
+        try (PackingPrefetcher p = new PackingPrefetcher(src, TILING, MAP, MAP, 2, 4)) {
+            java.util.ArrayDeque<PackedFrame> held = new java.util.ArrayDeque<>();
+            long want = 0;
+            long released = 0;
+            for (int round = 0; round < 8; round++) {
+                while (held.size() < 4) {
+                    PackedFrame f = p.take();
+                    assertHolds(f, want++);
+                    held.add(f);
+                }
+                assertThrows(IllegalStateException.class, p::take, "a fifth slot is over the hold limit");
+                Thread.sleep(10); // the packer fills the 2 free slots meanwhile
+                long r = released;
+                for (PackedFrame f : held) {
+                    assertHolds(f, r++); // nothing held was overwritten
+                }
+                PackedFrame first = held.poll();
+                p.release(first);
+                assertThrows(IllegalStateException.class, () -> p.release(first), "released twice");
+                released++;
+                if (round % 2 == 0) {
+                    p.release(held.poll());
+                    released++;
+                }
+            }
+            while (!held.isEmpty()) {
+                p.release(held.poll());
+            }
+            PackedFrame f;
+            while ((f = p.take()) != null) {
+                assertHolds(f, want++);
+                p.release(f);
+            }
+            assertEquals(40, want);
+        }
+    }
 }
