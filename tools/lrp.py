@@ -87,6 +87,15 @@ def fold_bn_conv_bn(bn_in: nn.BatchNorm2d, conv: nn.Conv2d, bn_out: nn.BatchNorm
 # --------------------------------------------------------------------------------------------
 # linear operators with explicit adjoints
 # --------------------------------------------------------------------------------------------
+def conv_padded(x: torch.Tensor, w: torch.Tensor, b: Optional[torch.Tensor], stride: int, lo: int, hi: int,
+                groups: int) -> torch.Tensor:
+    """conv2d with zero padding lo before and hi after on both spatial axes (a Pad node only
+    when the two differ: ONNX Conv's own pads are symmetric as PyTorch exports them)."""
+    if lo == hi:
+        return F.conv2d(x, w, b, stride, lo, 1, groups)
+    return F.conv2d(F.pad(x, (lo, hi, lo, hi)), w, b, stride, 0, 1, groups)
+
+
 class Conv(nn.Module):
     """A 2-D convolution with its adjoint. ``in_hw`` fixes output_padding for strided kernels."""
 
@@ -174,13 +183,19 @@ class Conv(nn.Module):
         """``transpose(s, w)`` computed as Conv (+ DepthToSpace + Slice), v = adjoint_kernel(w)."""
         if self.adjoint_form == "transpose":
             return self.transpose(s, v)
-        J, pl, pr, start, Q = self.plan
-        if pl == pr:
-            t = F.conv2d(s, v, None, 1, pl, 1, self.groups)
-        else:
-            t = F.conv2d(F.pad(s, (pl, pr, pl, pr)), v, None, 1, 0, 1, self.groups)
+        t = self._phases(s, v)
         if self.stride > 1:
             t = F.pixel_shuffle(t, self.stride)
+        return self._crop(t)
+
+    def _phases(self, s: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        """The sub-pixel Conv: all S² output phases of ``transpose(s, ·)`` as channels."""
+        _, pl, pr, _, _ = self.plan
+        return conv_padded(s, v, None, 1, pl, pr, self.groups)
+
+    def _crop(self, t: torch.Tensor) -> torch.Tensor:
+        """Interleaved phases (S·Q rows) → the layer input's in_hw rows."""
+        _, _, _, start, Q = self.plan
         if start != 0 or self.stride * Q != self.in_hw:
             t = t[:, :, start:start + self.in_hw, start:start + self.in_hw]
         return t
@@ -213,21 +228,11 @@ class Conv(nn.Module):
     def adjoint_channel_sum(self, s: torch.Tensor, v: torch.Tensor, a: torch.Tensor, split: torch.Tensor,
                             split_bias: torch.Tensor, gsum: torch.Tensor) -> torch.Tensor:
         """(N,1,H,W): Σ_c a_c ⊙ transpose(s, W_a)_c (+ transpose(s, W_const)), sub-pixel form."""
-        J, pl, pr, start, Q = self.plan
-        if pl == pr:
-            t = F.conv2d(s, v, None, 1, pl, 1, self.groups)
-        else:
-            t = F.conv2d(F.pad(s, (pl, pr, pl, pr)), v, None, 1, 0, 1, self.groups)
+        _, _, _, start, Q = self.plan
         S = self.stride
-        lo, hi = start, S * Q - start - self.in_hw
-        if lo == hi:
-            ap = F.conv2d(a, split, split_bias, S, lo)
-        else:
-            ap = F.conv2d(F.pad(a, (lo, hi, lo, hi)), split, split_bias, S, 0)
-        u = F.pixel_shuffle(F.conv2d(t * ap, gsum), S)
-        if start != 0 or S * Q != self.in_hw:
-            u = u[:, :, start:start + self.in_hw, start:start + self.in_hw]
-        return u
+        ap = conv_padded(a, split, split_bias, S, start, S * Q - start - self.in_hw, 1)
+        u = F.pixel_shuffle(F.conv2d(self._phases(s, v) * ap, gsum), S)
+        return self._crop(u)
 
 
 class SumPool(Conv):
