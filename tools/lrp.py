@@ -793,7 +793,7 @@ class FoldedABN(nn.Module):
         return act
 
     def onehot(self, target: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-        return (target.view(-1, 1) == self.classes).to(dtype)
+        return (target.unsqueeze(1) == self.classes).to(dtype)
 
     def backward_pb(self, act: Dict, r_logits: torch.Tensor) -> torch.Tensor:
         """PB logits → g = α' ⊙ h; the gate gives all of R(g) to h (returned as R(h))."""
@@ -832,8 +832,28 @@ class FoldedABN(nn.Module):
         return self.backward_fe(act, r_h), act
 
 
-def upscale(m: torch.Tensor, hw: int) -> torch.Tensor:
-    return F.interpolate(m, size=(hw, hw), mode="bilinear", align_corners=False)
+def interpolation_matrix(n_in: int, n_out: int, dtype: torch.dtype) -> torch.Tensor:
+    """The [n_out, n_in] matrix of 1-D linear interpolation with PyTorch's align_corners=False
+    (half-pixel) coordinates, taken from F.interpolate itself on the unit vectors."""
+    eye = torch.eye(n_in, dtype=dtype).unsqueeze(0)                           # (1, n_in, n_in)
+    return F.interpolate(eye, size=n_out, mode="linear", align_corners=False)[0].t().contiguous()
+
+
+class Upscale(nn.Module):
+    """Bilinear upscaling (align_corners=False) of [N,C,n,n] maps to hw×hw as two matrix products
+    U·m·Uᵀ. Bilinear is separable, and the two small MatMuls cost ONNX Runtime's CPU EP a fraction
+    of its Resize kernel (docs/lrp-rules.md §6). U is built once here, so it is exported as a
+    constant."""
+
+    def __init__(self, n_in: int, hw: int, dtype: torch.dtype):
+        super().__init__()
+        self.register_buffer("u", interpolation_matrix(n_in, hw, dtype), persistent=False)
+        self.n_in, self.hw = n_in, hw
+
+    def forward(self, m: torch.Tensor) -> torch.Tensor:
+        if m.shape[-2:] != (self.n_in, self.n_in):
+            raise ValueError(f"Upscale built for {self.n_in}x{self.n_in} maps, got {tuple(m.shape[-2:])}")
+        return torch.matmul(torch.matmul(self.u, m), self.u.t())
 
 
 # --------------------------------------------------------------------------------------------
@@ -850,12 +870,13 @@ class LRPGraph(nn.Module):
         # zB's two constant terms share one adjoint output channel
         self.net = FoldedABN(model, mode, gamma, skip_rule, dtype, sum_channels=True)
         self.mode = mode
+        self.upscale = Upscale(model.cfg.feature_size, model.cfg.image_size, dtype)
 
     def forward(self, image: torch.Tensor, target: torch.Tensor):
         relevance, act = self.net.input_relevance(image, target)
         if self.mode == "plain":
             return relevance
-        alpha_up = upscale(act["alpha"], self.net.cfg.image_size)
+        alpha_up = self.upscale(act["alpha"])
         return relevance, alpha_up, relevance * alpha_up
 
 
@@ -878,7 +899,7 @@ class GradCAMGraph(nn.Module):
     def __init__(self, model: abn.ABN, dtype: torch.dtype = torch.float32):
         super().__init__()
         self.net = FoldedABN(model, "plain", dtype=dtype)
-        self.hw = model.cfg.image_size
+        self.upscale = Upscale(self.net.pb_hw, model.cfg.image_size, dtype)
 
     def forward(self, image: torch.Tensor, target: torch.Tensor):
         act = self.net.forward(image)
@@ -887,7 +908,7 @@ class GradCAMGraph(nn.Module):
         w_t = torch.matmul(onehot, self.net.fc.op.weight)                       # (N,C)
         cam = F.relu((v * w_t.unsqueeze(-1).unsqueeze(-1)).sum(dim=1, keepdim=True))
         cam = cam / float(self.net.pb_hw * self.net.pb_hw)
-        return upscale(cam, self.hw)
+        return self.upscale(cam)
 
 
 GRAPH_OUTPUTS = {

@@ -148,6 +148,22 @@ def test_golden_equals_modules_and_reference(bundle):
     assert torch.allclose(g["lrp_bn.explanation"], g["lrp_bn.relevance"] * g["lrp_bn.alpha_up"])
 
 
+def test_batch_dimension_is_named_throughout(bundle):
+    """Every 4-D tensor of every graph keeps the input's batch name "N" under ONNX shape inference.
+    ONNX Runtime's CPU EP runs a Mul in its blocked NCHWc layout only when it can prove both
+    inputs have the same shape; an anonymous batch dimension (from a Reshape with -1) on the
+    relevance side makes every x ⊙ c product fall back to plain layout with two reorders."""
+    _, out, _ = bundle
+    for g in ALL_GRAPHS:
+        mp = onnx.shape_inference.infer_shapes(onnx.load(str(out / f"{g}.onnx")))
+        anonymous = []
+        for v in mp.graph.value_info:
+            dims = v.type.tensor_type.shape.dim
+            if len(dims) == 4 and dims[0].dim_param != "N":
+                anonymous.append(v.name)
+        assert not anonymous, f"{g}: batch dimension lost at {anonymous[:5]}"
+
+
 def test_tracing_is_faithful_and_batch_dynamic():
     """torch.jit.trace (what the ONNX exporter records) equals eager, also at another batch size."""
     torch.manual_seed(3)

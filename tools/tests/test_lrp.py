@@ -401,3 +401,15 @@ def test_phase_space_channel_sum(cin, cout, k, stride, pad, hw, with_const):
     assert summed.phase_sum
     full = lrp.Step(op, rule, F64)(a, r)
     assert rel_err(summed(a, r), full.sum(dim=1, keepdim=True)) < 1e-12
+
+
+@pytest.mark.parametrize("n_in,hw", [(14, 112), (7, 112), (7, 64), (5, 17)])
+def test_upscale_equals_bilinear_interpolate(n_in, hw):
+    """The graphs' matrix-product upscaling equals F.interpolate(bilinear, align_corners=False)."""
+    torch.manual_seed(n_in + hw)
+    m = torch.rand(3, 2, n_in, n_in, dtype=torch.float64)
+    up = lrp.Upscale(n_in, hw, torch.float64)
+    want = F.interpolate(m, size=(hw, hw), mode="bilinear", align_corners=False)
+    assert torch.allclose(up(m), want, rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="built for"):
+        up(torch.rand(1, 1, n_in + 1, n_in + 1, dtype=torch.float64))
