@@ -43,9 +43,10 @@ def _gen(seed: int, *salt: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, *salt])))
 
 
-def build_road(seed: int, length: float) -> R.Road:
-    """The drive's road: 3.6 m lanes (dashed lines at ±1.8 m, solid edges at ±5.4 m), cracks every
-    few metres in front of the camera, and hard negatives along the way."""
+def build_road(seed: int, length: float, crack_rate: float = 0.85) -> R.Road:
+    """The drive's road: 3.6 m lanes (dashed lines at ±1.8 m, solid edges at ±5.4 m), a crack
+    with probability ``crack_rate`` every few metres in front of the camera (0: a crack-free
+    drive, for benchmarks), and hard negatives along the way."""
     rng = _gen(seed, 4242)
     v = rng.uniform(85, 120)
     warm = rng.uniform(-0.03, 0.06)
@@ -63,7 +64,7 @@ def build_road(seed: int, length: float) -> R.Road:
     z = 7.0
     types = ("longitudinal", "transverse", "alligator", "diagonal")
     while z < length - 2:
-        if rng.uniform() < 0.85:
+        if rng.uniform() < crack_rate:
             kind = str(rng.choice(types, p=(0.3, 0.3, 0.2, 0.2)))
             x = float(rng.uniform(-2.2, 2.2))
             c = R.make_crack(rng, len(cracks) + 1, kind, x, z)
@@ -167,13 +168,13 @@ def road_length(seconds: float, speed: float, far_m: float = FAR_M) -> float:
 
 def generate(out: Path, seed: int, seconds: float, speed: float = 9.0, crf: int = 27,
              max_mb: Optional[float] = None, progress: bool = True,
-             road: Optional[R.Road] = None, far_m: float = FAR_M) -> Dict:
+             road: Optional[R.Road] = None, far_m: float = FAR_M, crack_rate: float = 0.85) -> Dict:
     """Render the drive into ``out``; ``road`` (from :func:`build_road` with the same seed and
     :func:`road_length`) may be passed in to share its chunk cache. ``far_m``: rendered road
     distance (the shipped drives use the default; tests use less to save time)."""
     n = int(round(seconds * FPS))
     if road is None:
-        road = build_road(seed, road_length(seconds, speed, far_m))
+        road = build_road(seed, road_length(seconds, speed, far_m), crack_rate)
     out.mkdir(parents=True, exist_ok=True)
     frames_dir = out / ".frames.partial"
     frames_dir.mkdir(exist_ok=True)
@@ -205,7 +206,8 @@ def generate(out: Path, seed: int, seconds: float, speed: float = 9.0, crf: int 
     x0, y0, x1, y1 = R.ROI_PX
     truth = {
         "synthetic": True, "note": NOTE, "generator": GENERATOR, "generator_version": VERSION,
-        "seed": seed, "video": "drive.mp4", "far_m": far_m, "fps": FPS, "width": R.FRAME_W, "height": R.FRAME_H,
+        "seed": seed, "crack_rate": crack_rate, "video": "drive.mp4", "far_m": far_m, "fps": FPS,
+        "width": R.FRAME_W, "height": R.FRAME_H,
         "frame_count": n, "seconds": n / FPS, "speed_mps": speed, "h264_crf": crf,
         "roi": {"x0": R.ROI_NORM[0], "y0": R.ROI_NORM[1], "x1": R.ROI_NORM[2], "y1": R.ROI_NORM[3],
                 "px": {"x0": x0, "y0": y0, "x1": x1, "y1": y1}},
@@ -251,7 +253,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--crf", type=int, default=27, help="libx264 CRF (default 27)")
     ap.add_argument("--max-mb", type=float, default=None,
                     help="re-encode with a higher CRF until drive.mp4 is at most this many MB")
+    ap.add_argument("--crack-rate", type=float, default=0.85,
+                    help="probability of a crack every 3-7 m of road (default 0.85; 0 renders a "
+                         "crack-free drive, e.g. for the crack-free throughput benchmark)")
     a = ap.parse_args(argv)
+    if not (0 <= a.crack_rate <= 1):
+        print(f"error: --crack-rate must be in [0, 1], got {a.crack_rate}", file=sys.stderr)
+        return 2
     if not (a.seconds > 0) or a.seconds > 600:
         print(f"error: --seconds must be in (0, 600], got {a.seconds}", file=sys.stderr)
         return 2
@@ -270,7 +278,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     cv2.setNumThreads(2)
     t0 = time.time()
     try:
-        truth = generate(a.out, a.seed, a.seconds, a.speed, a.crf, a.max_mb)
+        truth = generate(a.out, a.seed, a.seconds, a.speed, a.crf, a.max_mb, crack_rate=a.crack_rate)
     except (OSError, RuntimeError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

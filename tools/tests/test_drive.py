@@ -154,3 +154,22 @@ def test_shipped_drives(rel):
     assert n == t["frame_count"] == len(t["frames"])
     assert t["synthetic"] is True
     assert sum(tl["label"] == "crack" for f in t["frames"] for tl in f["tiles"]) > 0
+
+
+def test_crack_rate():
+    """--crack-rate 0 gives a road without cracks (hard negatives kept); the default is the
+    shipped drives' 0.85, so their roads are unchanged."""
+    length = D.road_length(20, SPEED)
+    default, same = D.build_road(7, length), D.build_road(7, length, 0.85)
+    assert len(default.cracks) > 10
+    assert [(c.kind, c.pieces[0][0].tolist()) for c in default.cracks] == \
+        [(c.kind, c.pieces[0][0].tolist()) for c in same.cracks]
+    clean = D.build_road(7, length, 0.0)
+    assert clean.cracks == []
+    assert sum(f.kind != "lane_paint" for f in clean.features) > 0
+
+
+def test_cli_rejects_bad_crack_rate(tmp_path, capsys):
+    assert D.main(["--out", str(tmp_path / "d"), "--crack-rate", "1.5"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--crack-rate" in err[0]
