@@ -848,11 +848,11 @@ class Upscale(nn.Module):
     def __init__(self, n_in: int, hw: int, dtype: torch.dtype):
         super().__init__()
         self.register_buffer("u", interpolation_matrix(n_in, hw, dtype), persistent=False)
-        self.n_in, self.hw = n_in, hw
 
     def forward(self, m: torch.Tensor) -> torch.Tensor:
-        if m.shape[-2:] != (self.n_in, self.n_in):
-            raise ValueError(f"Upscale built for {self.n_in}x{self.n_in} maps, got {tuple(m.shape[-2:])}")
+        n = self.u.shape[1]
+        if m.shape[-2:] != (n, n):
+            raise ValueError(f"Upscale built for {n}x{n} maps, got {tuple(m.shape[-2:])}")
         return torch.matmul(torch.matmul(self.u, m), self.u.t())
 
 

@@ -33,6 +33,7 @@ import numpy as np
 from tools.data import render as R
 
 GENERATOR = "crackcam-synthetic-drive"
+CRACK_RATE = 0.85      # probability of a crack every 3-7 m (the shipped drives)
 VERSION = "1.0.0"
 FPS = 15
 NOTE = "SYNTHETIC — not real road images. Rendered by tools/data/drive.py; ground truth is exact."
@@ -43,7 +44,7 @@ def _gen(seed: int, *salt: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, *salt])))
 
 
-def build_road(seed: int, length: float, crack_rate: float = 0.85) -> R.Road:
+def build_road(seed: int, length: float, crack_rate: float = CRACK_RATE) -> R.Road:
     """The drive's road: 3.6 m lanes (dashed lines at ±1.8 m, solid edges at ±5.4 m), a crack
     with probability ``crack_rate`` every few metres in front of the camera (0: a crack-free
     drive, for benchmarks), and hard negatives along the way."""
@@ -168,7 +169,7 @@ def road_length(seconds: float, speed: float, far_m: float = FAR_M) -> float:
 
 def generate(out: Path, seed: int, seconds: float, speed: float = 9.0, crf: int = 27,
              max_mb: Optional[float] = None, progress: bool = True,
-             road: Optional[R.Road] = None, far_m: float = FAR_M, crack_rate: float = 0.85) -> Dict:
+             road: Optional[R.Road] = None, far_m: float = FAR_M, crack_rate: float = CRACK_RATE) -> Dict:
     """Render the drive into ``out``; ``road`` (from :func:`build_road` with the same seed and
     :func:`road_length`) may be passed in to share its chunk cache. ``far_m``: rendered road
     distance (the shipped drives use the default; tests use less to save time)."""
@@ -253,8 +254,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--crf", type=int, default=27, help="libx264 CRF (default 27)")
     ap.add_argument("--max-mb", type=float, default=None,
                     help="re-encode with a higher CRF until drive.mp4 is at most this many MB")
-    ap.add_argument("--crack-rate", type=float, default=0.85,
-                    help="probability of a crack every 3-7 m of road (default 0.85; 0 renders a "
+    ap.add_argument("--crack-rate", type=float, default=CRACK_RATE,
+                    help=f"probability of a crack every 3-7 m of road (default {CRACK_RATE}; 0 renders a "
                          "crack-free drive, e.g. for the crack-free throughput benchmark)")
     a = ap.parse_args(argv)
     if not (0 <= a.crack_rate <= 1):
