@@ -143,7 +143,8 @@ public final class ServiceRunner implements AutoCloseable {
 
         if (config.health().enabled()) {
             try {
-                health = HealthServer.start(config.health().port(), metrics, config.health().staleAfterS());
+                health = HealthServer.start(config.health().port(), metrics, config.health().staleAfterS(),
+                        config.health().stallAfterS());
                 closeables.add(health);
                 Logger.info("health: http://127.0.0.1:{}/healthz and /metrics", health.port());
             } catch (IOException e) {
