@@ -23,15 +23,17 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Pass criteria, after a warm-up of a sixth of the run (at least 60 s): (1) frames processed
  * grow linearly — the processed rate of each of six equal windows is within 15 % of their median
  * and at least half the target rate; (2) RSS of the last window's samples is less than 5 % above
- * the first window's; (3) the thread count does not grow by more than 2; (4) {@code /healthz} was
+ * the first window's; (3) the largest thread count of the last sixth is at most 4 above that of the
+ * first (the JVM starts compiler and GC threads on demand; a leak of one thread per file loop would
+ * show as hundreds); (4) {@code /healthz} was
  * 200 in every sample after warm-up. Prints the samples (one a minute) and the figures.
  *
  * <p>The video: {@code -Dsoak.video=PATH} (default the SYNTHETIC demo drive models/demo/drive.mp4,
  * 20 s at 15 fps, 960x540), target rate {@code -Dsoak.fps} (default 2).
  *
  * <p>Not in CI. Run: {@code nice -n 10 mvn -B -o test -Pbenchmark -Dtest=ServiceSoakBenchmark
- * -Dsoak.seconds=3600}, or without Maven's test runner:
- * {@code java -cp target/test-classes:target/classes:<dependency classpath>
+ * -Dsoak.seconds=3600}, or without Maven's test runner, with the service unit's heap limit:
+ * {@code java -Xmx768m -cp target/test-classes:target/classes:<dependency classpath>
  * org.crackcam.service.ServiceSoakBenchmark 3600}.
  */
 @Tag("benchmark")
@@ -150,8 +152,10 @@ class ServiceSoakBenchmark {
         double last = after.subList(after.size() - w, after.size()).stream().mapToDouble(Sample::rssMiB).average()
                 .orElseThrow();
         double peak = after.stream().mapToDouble(Sample::rssMiB).max().orElseThrow();
-        int thrFirst = after.get(0).threads();
-        int thrMax = after.stream().mapToInt(Sample::threads).max().orElseThrow();
+        // the JVM starts and retires compiler and GC threads on demand: compare the largest counts
+        int thrFirst = after.subList(0, w).stream().mapToInt(Sample::threads).max().orElseThrow();
+        int thrMax = after.subList(after.size() - w, after.size()).stream().mapToInt(Sample::threads).max()
+                .orElseThrow();
         long unhealthy = after.stream().filter(s -> s.healthz() != 200).count();
         double growth = (last - first) / first;
         Sample end = samples.get(samples.size() - 1);
@@ -159,8 +163,8 @@ class ServiceSoakBenchmark {
                         + "(file loops)%n", seconds, end.processed(), end.processed() / end.t(), fps, end.resets());
         System.out.printf("soak: processed rate per sixth after warm-up (fps):%s; median %.2f, largest deviation "
                 + "%.1f %%%n", rateText, median, 100 * worst);
-        System.out.printf("soak: RSS after warm-up %.1f MiB -> %.1f MiB (growth %+.2f %%, peak %.1f MiB), threads "
-                + "%d -> max %d, /healthz not 200 in %d of %d samples%n", first, last, 100 * growth, peak, thrFirst,
+        System.out.printf("soak: RSS after warm-up %.1f MiB -> %.1f MiB (growth %+.2f %%, peak %.1f MiB), most "
+                + "threads in the first/last sixth %d -> %d, /healthz not 200 in %d of %d samples%n", first, last, 100 * growth, peak, thrFirst,
                 thrMax, unhealthy, after.size());
         List<String> failed = new ArrayList<>();
         if (!(worst <= 0.15) || !(sorted[0] >= 0.5 * fps)) {
@@ -169,7 +173,7 @@ class ServiceSoakBenchmark {
         if (!(growth < 0.05)) {
             failed.add(String.format("RSS grew %+.2f %%", 100 * growth));
         }
-        if (thrMax > thrFirst + 2) {
+        if (thrMax > thrFirst + 4) {
             failed.add("threads " + thrFirst + " -> " + thrMax);
         }
         if (unhealthy > 0) {
