@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 import org.crackcam.capture.VideoFrame;
 import org.crackcam.capture.live.LiveSource;
 import org.crackcam.health.ServiceMetrics;
+import org.crackcam.pipeline.CrackcamException;
 import org.crackcam.pipeline.DetectionListener;
 import org.crackcam.pipeline.FrameResult;
 import org.crackcam.pipeline.Position;
@@ -29,7 +30,8 @@ import org.tinylog.Logger;
  * again, a camera reconnect) re-base the target-rate sampling and are counted.
  *
  * <p>A failing frame (an inference or listener error) is logged, counted and skipped; the loop
- * goes on. The loop ends when {@link #stop()} is called (any thread: the SIGTERM hook), or when a
+ * goes on — except a CONFIGURATION error from the processor (the region of interest holds no tile
+ * in this camera's frame), which no later frame can cure: it ends the loop and is rethrown. The loop ends when {@link #stop()} is called (any thread: the SIGTERM hook), or when a
  * finite, non-looping source ends, or when the source gives up (its exception is rethrown).
  * Listeners get {@code onEnd()} in every case.
  */
@@ -156,6 +158,14 @@ public final class FrameLoop {
         FrameResult r;
         try {
             r = processor.process(frame, source.id(), wall, pos);
+        } catch (CrackcamException e) {
+            if (e.kind() == CrackcamException.Kind.CONFIGURATION) {
+                // no frame of this camera can work (the ROI holds no tile in its frame): stop, one line
+                throw new CrackcamException(e.kind(), source.id() + ": frame " + frame.width + "x" + frame.height
+                        + ": " + e.getMessage(), e);
+            }
+            fail("inference on frame " + frame.index + ": " + e.getMessage(), e);
+            return;
         } catch (RuntimeException e) {
             fail("inference on frame " + frame.index + ": " + e.getMessage(), e);
             return;
