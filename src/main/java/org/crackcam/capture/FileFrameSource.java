@@ -159,7 +159,10 @@ public final class FileFrameSource implements FrameSource {
             return "decode failed";
         }
         int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
+        String line = nl < 0 ? s : s.substring(0, nl);
+        // JavaCV's hints to its own API users say nothing to ours
+        return line.replaceAll("\\s*\\((Has setFormat\\(\\) been called\\?|For more details, make sure "
+                + "FFmpegLogCallback\\.set\\(\\) has been called\\.)\\)", "").strip();
     }
 
     @Override

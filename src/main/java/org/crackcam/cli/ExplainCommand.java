@@ -56,11 +56,7 @@ final class ExplainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try {
-            Files.createDirectories(out);
-        } catch (IOException e) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, "cannot create " + out + ": " + e.getMessage(), e);
-        }
+        org.crackcam.service.Preflight.outputDirectory(out, "--out");
         var stdout = spec.commandLine().getOut();
         var stderr = spec.commandLine().getErr();
         List<CrackcamException> failed = new java.util.ArrayList<>();

@@ -44,6 +44,20 @@ public final class Preflight {
         }
     }
 
+    /**
+     * Creates an output directory if needed; a CONFIGURATION error (exit 2) naming it otherwise.
+     *
+     * @param what the option or key that named it ("--out")
+     */
+    public static void outputDirectory(Path dir, String what) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException | SecurityException e) {
+            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, what + " " + dir
+                    + ": cannot create the directory (" + reason(e) + ")", e);
+        }
+    }
+
     private static String reason(Exception e) {
         String s = e.getClass().getSimpleName().replace("Exception", "");
         return switch (s) {

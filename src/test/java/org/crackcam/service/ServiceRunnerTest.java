@@ -346,6 +346,63 @@ class ServiceRunnerTest {
         }
     }
 
+    /**
+     * A camera whose frame size is known only at the first frame (here a file camera opened
+     * without the start-up check): an ROI that holds no tile in that frame ends the run with one
+     * CONFIGURATION error, instead of an error logged for every frame.
+     */
+    @Test
+    void roiThatHoldsNoTileStopsTheRunAtTheFirstFrame() throws Exception {
+        assumeTrue(onPath("ffmpeg"), "ffmpeg missing");
+        video(dir, 2);
+        Path cfg = dir.resolve("roi.yaml");
+        Files.writeString(cfg, String.join("\n",
+                "device:", "  id: test-van",
+                "camera:", "  kind: file", "  url: synthetic-testsrc.mp4", "  loop: true",
+                "tiles:", "  roi: \"rect:0.1,0.5,0.12,0.9\"", "  rows: 2",
+                "model:", "  bundle: " + BUNDLE,
+                "mqtt:", "  enabled: false", "outbox:", "  dir: outbox", "health:", "  enabled: false", ""));
+        ServiceConfig config = ConfigLoader.load(cfg);
+        var roi = org.crackcam.tiles.Roi.parse(config.tiles().roi());
+        FrameProcessor tiling = (frame, source, wall, pos) -> {
+            org.crackcam.tiles.TileGrid.compute(roi, frame.width, frame.height, 2, 0); // the detector's first step
+            throw new AssertionError("unreachable: the ROI holds no tile");
+        };
+        try (ServiceRunner service = ServiceRunner.open(config, tiling, "test", "test-model", "0".repeat(64),
+                new SystemdNotifier(Map.of(), "true"))) {
+            var e = org.junit.jupiter.api.Assertions.assertThrows(org.crackcam.pipeline.CrackcamException.class,
+                    service::run);
+            assertEquals(org.crackcam.pipeline.CrackcamException.Kind.CONFIGURATION, e.kind());
+            assertTrue(e.getMessage().contains("frame 320x240") && e.getMessage().contains("too small"),
+                    e.getMessage());
+            assertEquals(0, service.metrics().processed());
+            assertEquals(0, service.metrics().errors(), "one error for the run, not one per frame");
+        }
+        // the real start-up path finds it before the model loads (file camera: size known)
+        var e = org.junit.jupiter.api.Assertions.assertThrows(org.crackcam.pipeline.CrackcamException.class,
+                () -> ServiceRunner.open(config));
+        assertTrue(e.getMessage().contains("camera frame 320x240"), e.getMessage());
+    }
+
+    /** An outbox that cannot be written is found when the service starts, not at its first alert. */
+    @Test
+    void unwritableOutboxIsFoundAtStartUp() throws Exception {
+        assumeTrue(onPath("ffmpeg"), "ffmpeg missing");
+        video(dir, 1);
+        Files.writeString(dir.resolve("not-a-dir"), "x");
+        Path cfg = dir.resolve("outbox.yaml");
+        Files.writeString(cfg, String.join("\n",
+                "device:", "  id: test-van",
+                "camera:", "  kind: file", "  url: synthetic-testsrc.mp4",
+                "model:", "  bundle: " + BUNDLE,
+                "mqtt:", "  enabled: false", "outbox:", "  dir: not-a-dir/outbox", "health:", "  enabled: false", ""));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(org.crackcam.pipeline.CrackcamException.class,
+                () -> ServiceRunner.open(ConfigLoader.load(cfg), (f, s, w, p) -> null, "test", "m", "0".repeat(64),
+                        new SystemdNotifier(Map.of(), "true")));
+        assertEquals(org.crackcam.pipeline.CrackcamException.Kind.DELIVERY, e.kind());
+        assertTrue(e.getMessage().contains("outbox") && e.getMessage().contains("cannot create"), e.getMessage());
+    }
+
     @Test
     void missingCameraKeepsTheServiceUpAndUnhealthy() throws Exception {
         assumeTrue(Files.isDirectory(BUNDLE), "no model bundle");
