@@ -1,4 +1,4 @@
-"""LRP-BN graph module (tools/lrp.py) against the independent autograd reference
+"""LRP-BN graph module (tools/lrp/) against the independent autograd reference
 (tools/lrp_reference.py), rule-by-rule and whole-graph conservation, GradCAM = CAM.
 
 All in float64 on the tiny and edge presets with random weights and random BatchNorm
@@ -19,6 +19,11 @@ ACCOUNT_TOL = 1e-9      # relevance bookkeeping identities, relative, float64
 
 OPTIONS = [("bn", 0.5, "paper"), ("bn", 0.0, "paper"), ("bn", 1.0, "paper"),
            ("bn", 0.5, "splitting"), ("plain", 0.5, "paper")]
+
+
+def composite(mode: str, gamma: float, skip: str) -> lrp.Composite:
+    """The composite of one OPTIONS entry (the reference takes the same entry as strings)."""
+    return lrp.LRPBN(gamma, skip) if mode == "bn" else lrp.PlainLRP()
 
 
 def make_model(preset: str, seed: int = 0) -> abn.ABN:
@@ -80,7 +85,7 @@ def test_graph_matches_reference(preset, mode, gamma, skip, tiny, edge):
                                                           ("plain", 0.5, "paper"), ("bn", 0.0, "paper")]:
         pytest.skip("edge: the default and the differently wired options suffice (time)")
     x, t = inputs(m.cfg)
-    g = lrp.LRPGraph(m, mode, gamma, skip, F64)
+    g = lrp.LRPGraph(m, composite(mode, gamma, skip), F64)
     out = g(x, t)
     rel = out if mode == "plain" else out[0]
     r = ref.reference(copy.deepcopy(m), x, t, mode, gamma, skip)
@@ -98,7 +103,7 @@ def test_graph_matches_reference(preset, mode, gamma, skip, tiny, edge):
 def test_options_really_differ(tiny):
     """γ and the skip rule must change the map (else the option is not wired)."""
     x, t = inputs(tiny.cfg)
-    maps = [lrp.LRPGraph(tiny, mo, ga, sk, F64)(x, t) for mo, ga, sk in OPTIONS]
+    maps = [lrp.LRPGraph(tiny, composite(mo, ga, sk), F64)(x, t) for mo, ga, sk in OPTIONS]
     maps = [m if isinstance(m, torch.Tensor) else m[0] for m in maps]
     for i in range(len(maps)):
         for j in range(i + 1, len(maps)):
@@ -109,7 +114,7 @@ def test_lrp_bn_relevance_is_non_negative(edge):
     """z⁺, zB and the convex γ-mix keep R ≥ 0 when the start is ≥ 0."""
     x, t = inputs(edge.cfg)
     for skip in ("paper", "splitting"):
-        r, _ = lrp.FoldedABN(edge, "bn", 0.5, skip, F64).input_relevance(x, t)
+        r, _ = lrp.FoldedABN(edge, lrp.LRPBN(0.5, skip), F64).input_relevance(x, t)
         assert float(r.min()) >= -1e-12
 
 
@@ -223,7 +228,7 @@ def test_whole_graph_accounting(preset, mode, gamma, skip, tiny, edge):
     x, t = inputs(m.cfg)
     start = _start(m, x, t, mode)
     for i in range(x.shape[0]):
-        net = lrp.FoldedABN(m, mode, gamma, skip, F64)
+        net = lrp.FoldedABN(m, composite(mode, gamma, skip), F64)
         log = net.start_recording()
         r, _ = net.input_relevance(x[i:i + 1], t[i:i + 1])
         net.stop_recording()
@@ -257,7 +262,7 @@ def test_conservation_exact_without_dead_units():
     x = 0.7 + 0.3 * torch.rand(3, 3, m.cfg.image_size, m.cfg.image_size, dtype=F64)
     t = torch.tensor([1, 0, 1])
     for skip in ("paper", "splitting"):
-        r, _ = lrp.FoldedABN(m, "bn", 0.5, skip, F64).input_relevance(x, t)
+        r, _ = lrp.FoldedABN(m, lrp.LRPBN(0.5, skip), F64).input_relevance(x, t)
         start = _start(m, x, t, "bn")
         err = ((r.sum(dim=(1, 2, 3)) - start).abs() / start).max()
         assert float(err) < 1e-6
@@ -287,9 +292,9 @@ def test_abn_graph_outputs(tiny):
 
 def test_bad_options_rejected(tiny):
     with pytest.raises(ValueError):
-        lrp.FoldedABN(tiny, "bn", 1.5)
+        lrp.FoldedABN(tiny, lrp.LRPBN(1.5))
     with pytest.raises(ValueError):
-        lrp.FoldedABN(tiny, "bn", 0.5, "winner")
+        lrp.FoldedABN(tiny, lrp.LRPBN(0.5, "winner"))
     with pytest.raises(ValueError):
         lrp.FoldedABN(tiny, "grad")
 
