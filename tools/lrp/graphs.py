@@ -9,7 +9,7 @@ Each graph knows its inputs and outputs and the manifest section that describes 
 """
 from __future__ import annotations
 
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional
 
 import torch
 import torch.nn as nn
