@@ -30,7 +30,7 @@ from tools.lrp.canonizers import BatchNormFold, bn_affine, fold_bn_conv_bn, fold
 from tools.lrp.composites import LAYER_KINDS, SKIP_RULES, Composite, LRPBN, PlainLRP, input_bounds
 from tools.lrp.core import Step, Terms, combine_terms, propagate
 from tools.lrp.graph_size import ConvAdjoint, Upscale, conv_padded, interpolation_matrix, lower_step
-from tools.lrp.graphs import GRAPH_OUTPUTS, ABNGraph, GradCAMGraph, LRPGraph, lrp_settings
+from tools.lrp.graphs import GRAPH_OUTPUTS, ABNGraph, GradCAMGraph, LRPGraph
 from tools.lrp.joins import (AllToH, BranchSum, PaperSkip, PerceptionOnly, ProbabilityStart,
                              ProportionalSkip, SkipRule, SplitSkip)
 from tools.lrp.network import FoldedABN, FoldedBlock
@@ -43,7 +43,7 @@ __all__ = [
     "LAYER_KINDS", "SKIP_RULES", "Composite", "LRPBN", "PlainLRP", "input_bounds",
     "Step", "Terms", "combine_terms", "propagate",
     "ConvAdjoint", "Upscale", "conv_padded", "interpolation_matrix", "lower_step",
-    "GRAPH_OUTPUTS", "ABNGraph", "GradCAMGraph", "LRPGraph", "lrp_settings",
+    "GRAPH_OUTPUTS", "ABNGraph", "GradCAMGraph", "LRPGraph",
     "AllToH", "BranchSum", "PaperSkip", "PerceptionOnly", "ProbabilityStart", "ProportionalSkip",
     "SkipRule", "SplitSkip",
     "FoldedABN", "FoldedBlock",

@@ -97,8 +97,3 @@ GRAPH_OUTPUTS = {
     "lrp_plain": list(PlainLRP.outputs),
     "gradcam": list(GradCAMGraph.OUTPUTS),
 }
-
-
-def lrp_settings(gamma: float, skip_rule: str) -> Dict:
-    """The manifest's "lrp" section for one LRP-BN graph (what ``LRPGraph.settings()`` gives)."""
-    return LRPBN(gamma, skip_rule).settings(LRPGraph.OUTPUT)
