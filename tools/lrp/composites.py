@@ -80,6 +80,7 @@ class LRPBN(Composite):
     residual joins (``skip="paper"``) or relevance splitting (``skip="splitting"``)."""
 
     name = "lrp-bn"
+    first = ZBox          # built per model: its bounds are the model's normalised pixel range
     branches = BranchSum()
     outputs = ("relevance", "alpha_up", "explanation")
 
@@ -93,15 +94,15 @@ class LRPBN(Composite):
         self.skip = PaperSkip(gamma) if skip == "paper" else SplitSkip()
 
     def first_rule(self, model: abn.ABN) -> Rule:
-        return ZBox(*input_bounds(model))
+        return self.first(*input_bounds(model))
 
     @property
     def label(self) -> str:
-        return f"LRP-BN ({ZBox.symbol} + {self.layer.symbol}, {self.skip.label})"
+        return f"LRP-BN ({self.first.symbol} + {self.layer.symbol}, {self.skip.label})"
 
     def settings(self, output: str) -> Dict:
         return {"gamma": self.gamma, "skip_rule": self.skip.name, "start": self.start.name,
-                "first_layer": ZBox.name, "maxpool": self.pool.name, "gap": self.gap.name,
+                "first_layer": self.first.name, "maxpool": self.pool.name, "gap": self.gap.name,
                 "batchnorm": self.canonizer.name, "gate": self.gate.name, "branches": self.branches.name,
                 "downsample_skip": self.skip.downsample(self.layer), "ordinary_layers": self.layer.name,
                 "eps": self.layer.eps, "relu": self.relu.name, "output": output, "label": self.label}
