@@ -121,7 +121,8 @@ public final class Replay {
                         long r0 = System.nanoTime();
                         overlay = String.format(Locale.ROOT, "overlays/frame_%06d.jpg", r.frameIndex());
                         OverlayRenderer.write(o.out().resolve(overlay), r.frameBgr(), r.width(), r.height(), r.tiles(),
-                                detector.explanations(), detector.mapHeight(), detector.mapWidth(), r.crackMask(), o.label());
+                                detector.explanations(), detector.mapHeight(), detector.mapWidth(), r.crackMask(),
+                                r.crackShape(), o.label());
                         render.add(System.nanoTime() - r0);
                     }
                     flagged.add(new Flagged(r.frameIndex(), r.timestampMicros(), t.flagged, maxP(r), area(r), overlay));
