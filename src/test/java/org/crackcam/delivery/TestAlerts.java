@@ -32,13 +32,15 @@ final class TestAlerts {
 
     /**
      * A complete, schema-valid alert of {@code device} (a sample from the tracker, real mask PNG
-     * and overlay JPEG) under a fresh UUIDv7-shaped id made from this process's run number and
-     * {@code seq}, with {@code source.frame_index} = {@code seq}.
+     * and overlay JPEG; schema 2 adds region and crops) under a fresh id of the sample's UUID
+     * version, made from this process's run number and {@code seq}; {@code source.frame_index} =
+     * {@code seq}.
      */
     static Alert valid(String device, long seq) {
         ObjectNode doc = template(device);
-        String id = String.format("%08x-%04x-7%03x-8%03x-%012x", RUN, (seq >>> 48) & 0xffff, (seq >>> 36) & 0xfff,
-                (seq >>> 24) & 0xfff, seq & 0xff_ffff_ffffL);
+        char version = doc.get("alert_id").asText().charAt(14); // 7 in schema 1, 8 in schema 2
+        String id = String.format("%08x-%04x-%c%03x-8%03x-%012x", RUN, (seq >>> 48) & 0xffff, version,
+                (seq >>> 36) & 0xfff, (seq >>> 24) & 0xfff, seq & 0xff_ffff_ffffL);
         doc.put("alert_id", id);
         ((ObjectNode) doc.get("source")).put("frame_index", seq);
         try {
