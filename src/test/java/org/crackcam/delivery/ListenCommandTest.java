@@ -89,4 +89,14 @@ class ListenCommandTest {
         assertEquals(1, err.toString().lines().count(), err.toString());
         assertTrue(err.toString().contains("must start with tcp://"), err.toString());
     }
+
+    @Test
+    void aTooSmallMessageLimitGivesOneLineAndExitTwo() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.execute(new String[] {"listen", "--broker", "tcp://127.0.0.1:1", "--out", tmp.toString(),
+            "--max-alert-bytes", "10"}, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true));
+        assertEquals(2, code);
+        assertEquals(1, err.toString().lines().count(), err.toString());
+        assertTrue(err.toString().contains("--max-alert-bytes must be >= 1024, got 10"), err.toString());
+    }
 }
