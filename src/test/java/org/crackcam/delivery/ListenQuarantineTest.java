@@ -279,6 +279,15 @@ class ListenQuarantineTest {
             }
             outcomes.merge(archive.accept(TOPIC, m), 1, Integer::sum);
         }
+        // hostile nesting: 200,000 open brackets, and an alert with a field nested 900 deep
+        outcomes.merge(archive.accept(TOPIC, "[".repeat(200_000).getBytes(StandardCharsets.UTF_8)), 1, Integer::sum);
+        ObjectNode deep = doc(TestAlerts.valid(DEVICE, 2));
+        ObjectNode at = deep.putObject("extra");
+        for (int k = 0; k < 900; k++) {
+            at = at.putObject("x");
+        }
+        outcomes.merge(archive.accept(TOPIC, bytes(deep)), 1, Integer::sum);
+        n += 2;
         int stored = outcomes.getOrDefault(AlertArchive.Outcome.STORED, 0);
         int quarantinedN = outcomes.getOrDefault(AlertArchive.Outcome.QUARANTINED, 0);
         int dup = outcomes.getOrDefault(AlertArchive.Outcome.DUPLICATE, 0);
