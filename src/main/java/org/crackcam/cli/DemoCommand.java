@@ -65,10 +65,16 @@ final class DemoCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, e.getMessage(), e);
         }
+        if (alertOptions.enabled()) {
+            org.crackcam.service.Preflight.writableDirectory(alertOptions.outboxDirectoryOr(out.resolve("outbox")),
+                    "outbox");
+        }
+        org.crackcam.delivery.AlertStage stage = null;
         try (ModelBundle bundle = bundleOptions.open();
              org.crackcam.delivery.AlertStage alerts = org.crackcam.delivery.AlertStage.forCommand(alertOptions,
                      "file", bundle.manifest().name(), bundle.directory().resolve("manifest.json"),
                      alertOptions.outboxDirectoryOr(out.resolve("outbox"))).orElse(null)) {
+            stage = alerts;
             boolean synthetic = video == null || isSynthetic(bundle);
             Replay.Result r = Replay.run(bundle, Detector.TilingConfig.defaults(),
                     new Replay.Options(drive, out, selector, false, 500, false, System.console() != null,
@@ -87,6 +93,7 @@ final class DemoCommand implements Callable<Integer> {
                 throw r.failure();
             }
         }
+        ReplayCommand.undelivered(stage);
         return ExitCodes.OK;
     }
 

@@ -90,13 +90,7 @@ public final class Main implements Runnable {
     }
 
     static int exitCodeOf(Throwable ex) {
-        if (ex instanceof CrackcamException ce) {
-            return ExitCodes.of(ce.kind());
-        }
-        if (ex instanceof InterruptedException) {
-            return ExitCodes.INTERRUPTED;
-        }
-        return ExitCodes.INTERNAL;
+        return ExitCodes.of(ex);
     }
 
     static String describe(Throwable ex) {
