@@ -214,4 +214,30 @@ class EvaluateCommandTest {
         assertEquals(4, b.get("images").asInt(), "2 crack + 2 no-crack .png images; masks are not images");
         assertEquals(2, b.get("methods").get(0).get("mask").get("images").asInt(), "the .mask.png masks were read");
     }
+
+    /**
+     * Several bundles: a folder of bundles (here two links to the shipped one, so the two seeds
+     * agree exactly) and a repeated --bundle give one result per bundle and mean ± std over them.
+     */
+    @Test
+    void aFolderOfBundlesGivesMeanAndStdOverBundles(@TempDir Path tmp) throws Exception {
+        assumeTrue(Files.isRegularFile(SHIPPED.resolve("manifest.json")), "shipped bundle not on this branch yet");
+        Path data = syntheticDataset(tmp.resolve("d"), 2);
+        Path seeds = Files.createDirectories(tmp.resolve("seeds"));
+        Files.createSymbolicLink(seeds.resolve("seed-a"), SHIPPED.toAbsolutePath());
+        Files.createSymbolicLink(seeds.resolve("seed-b"), SHIPPED.toAbsolutePath());
+        Files.createDirectories(seeds.resolve("not-a-bundle"));
+        Path out = tmp.resolve("o");
+        Run r = run("evaluate", "--bundle", seeds.toString(), "--bundle", SHIPPED.toString(), "--data",
+                data.toString(), "--methods", "gradcam", "--substrates", "black", "--steps", "4", "--no-progress",
+                "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode doc = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        assertEquals(3, doc.get("bundles").size(), "seed-a, seed-b and the shipped bundle");
+        JsonNode row = doc.get("tables").get(0).get("rows").get(0);
+        assertEquals("gradcam", row.get("method").asText());
+        assertEquals(3, row.get("bundles").asInt());
+        assertEquals(0.0, row.get("id").get("std").asDouble(), 1e-12, "the same weights give the same ID");
+        assertTrue(Files.readString(out.resolve("results.md")).contains(" ± 0.000"));
+    }
 }
