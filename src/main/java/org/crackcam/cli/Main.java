@@ -28,6 +28,7 @@ import picocli.CommandLine.ScopeType;
                 RunCommand.class,
                 CheckConfigCommand.class,
                 EvaluateCommand.class,
+                org.crackcam.office.OfficeCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
