@@ -254,7 +254,7 @@ public final class OfficeCommand implements Callable<Integer> {
     }
 
     /** Subscribes and stores until interrupted (or --count messages); reconnects with back-off. */
-    private void receive(AlertReceiver receiver, java.io.PrintWriter out) throws InterruptedException {
+    private void receive(AlertReceiver receiver, java.io.PrintWriter out) {
         String id = clientId != null ? clientId : "crackcam-office-" + hostName();
         MqttSettings settings = security.applyTo(MqttSettings.of(broker, "office").withClientId(id));
         if (sharedGroup != null && !sharedGroup.matches("[A-Za-z0-9._-]{1,64}")) {
@@ -304,6 +304,8 @@ public final class OfficeCommand implements Callable<Integer> {
                     }
                 }
             }
+        } catch (InterruptedException stop) {
+            Logger.info("office: stopping (interrupted)");
         } finally {
             transport.disconnect(500);
             transport.close();

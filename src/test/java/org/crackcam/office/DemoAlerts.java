@@ -65,6 +65,19 @@ final class DemoAlerts {
         return cached;
     }
 
+    /** The demo's alerts that pass the office's checks, each alert id once. */
+    static List<JsonNode> valid() throws IOException {
+        List<JsonNode> out = new ArrayList<>();
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        AlertIntake check = new AlertIntake(AlertIntake.DEFAULT_MAX_BYTES);
+        for (JsonNode d : documents()) {
+            if (check.check(null, bytes(d)).ok() && ids.add(d.get("alert_id").asText())) {
+                out.add(d);
+            }
+        }
+        return out;
+    }
+
     /** Another pass over the same road: new ids (from {@code salt}), time + {@code shiftMs}, device. */
     static List<byte[]> drive(List<JsonNode> base, String salt, long shiftMs, String device) throws IOException {
         List<byte[]> out = new ArrayList<>();
