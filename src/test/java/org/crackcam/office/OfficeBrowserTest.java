@@ -105,12 +105,22 @@ class OfficeBrowserTest {
         String base = open(dbFile);
         AlertReceiver receiver = new AlertReceiver(new AlertIntake(AlertIntake.DEFAULT_MAX_BYTES), store);
         receiver.importFolder(DemoAlerts.outbox());
-        // an alert whose source name is HTML, 1 km away from the drive (a crack of its own)
         List<JsonNode> demo = DemoAlerts.valid();
+        // two more drives a month apart, the cracks a little longer each time (a growth trend)
+        for (int k = 1; k <= 2; k++) {
+            for (byte[] b : DemoAlerts.drive(demo, "month" + k, k * 30L * 86_400_000L, null)) {
+                ObjectNode n = (ObjectNode) DemoAlerts.JSON.readTree(b);
+                ObjectNode ms = n.with("mask_stats");
+                ms.put("skeleton_length_px", ms.get("skeleton_length_px").asDouble() * (1 + 0.15 * k));
+                ms.put("area_px", Math.round(ms.get("area_px").asLong() * (1 + 0.25 * k)));
+                receiver.accept(null, DemoAlerts.bytes(n));
+            }
+        }
+        // an alert whose source name is HTML, 30 m beside the drive (a crack of its own)
         ObjectNode evil = demo.get(0).deepCopy();
         evil.put("alert_id", DemoAlerts.v7Like("evil"));
         evil.with("source").put("name", EVIL);
-        evil.with("position").put("lat", evil.at("/position/lat").asDouble() + 0.009);
+        evil.with("position").put("lat", evil.at("/position/lat").asDouble() + 0.0003);
         receiver.accept(null, DemoAlerts.bytes(evil));
         long cracks = store.crackCount();
         long evilId = store.cracks(new CrackFilter(null, null, null, null, null, null, "img src", 10)).get(0).id();
@@ -130,7 +140,7 @@ class OfficeBrowserTest {
         // live: a new sighting elsewhere appears without a reload
         ObjectNode late = demo.get(1).deepCopy();
         late.put("alert_id", DemoAlerts.v7Like("late"));
-        late.with("position").put("lat", late.at("/position/lat").asDouble() - 0.009);
+        late.with("position").put("lat", late.at("/position/lat").asDouble() - 0.0003);
         wait.until(d -> "live on".equals(d.findElement(By.id("live")).getAttribute("class")));
         receiver.accept(null, DemoAlerts.bytes(late));
         wait.until(d -> d.findElements(By.cssSelector("#crack-list tbody tr")).size() == cracks + 1);
@@ -138,6 +148,16 @@ class OfficeBrowserTest {
         browser.executeScript("document.querySelector('path.crack-marker').dispatchEvent(new MouseEvent('click', {bubbles: true}))");
         Thread.sleep(500);
         shot("office-map.png");
+
+        // a crack seen on three drives: its page with the trend
+        long longest = store.cracks(CrackFilter.all()).stream().filter(c -> c.sightings() == 3)
+                .max(java.util.Comparator.comparingDouble(CrackStore.Crack::lengthPx)).orElseThrow().id();
+        browser.get(base + "crack?id=" + longest);
+        loaded();
+        assertEquals(3, browser.findElements(By.cssSelector("#sightings .sighting")).size());
+        assertEquals(6, browser.findElements(By.cssSelector("#trend circle")).size(), "3 points x (length, area)");
+        wait.until(d -> !d.findElements(By.cssSelector(".sighting .box")).isEmpty());
+        shot("office-crack.png");
 
         // the crack page of the HTML alert: shown as text, nothing injected
         browser.get(base + "crack?id=" + evilId);
@@ -159,7 +179,7 @@ class OfficeBrowserTest {
         assertEquals("confirmed", vs.get(0).verdict());
         assertEquals("Inspector <b>K</b>", vs.get(0).who());
         assertTrue(Math.abs(System.currentTimeMillis() - vs.get(0).atMs()) < 60_000);
-        shot("office-crack.png");
+        shot("office-crack-verdict.png");
 
         // restart the office on the same database: the verdict is still there
         base = open(dbFile);
