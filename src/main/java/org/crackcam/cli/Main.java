@@ -29,6 +29,7 @@ import picocli.CommandLine.ScopeType;
                 CheckConfigCommand.class,
                 EvaluateCommand.class,
                 ScoreDriveCommand.class,
+                org.crackcam.office.OfficeCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
