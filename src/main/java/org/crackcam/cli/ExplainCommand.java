@@ -30,8 +30,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * explained as one tile: p(crack), the LRP-BN explanation, its C1C mask.
  */
 @Command(name = "explain", mixinStandardHelpOptions = true,
-        description = {"Explain images: p(crack), C1C crack mask and LRP-BN heat map per image.",
-                "Writes DIR/<name>.json, DIR/<name>.mask.png and DIR/<name>.overlay.png; one line per image on stdout."})
+        description = {"Explain images: p(crack), crack-shaped mask, C1C region and LRP-BN heat map per image.",
+                "Writes DIR/<name>.json, DIR/<name>.mask.png (crack-shaped), DIR/<name>.region.png (C1C) and DIR/<name>.overlay.png; one line per image on stdout."})
 final class ExplainCommand implements Callable<Integer> {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -112,9 +112,12 @@ final class ExplainCommand implements Callable<Integer> {
             String stem = ReplayCommand.stem(p);
             Path maskFile = out.resolve(stem + ".mask.png");
             Path overlayFile = out.resolve(stem + ".overlay.png");
-            byte[] mask = OverlayRenderer.writeImageOverlay(overlayFile, img, e.explanation(), e.c1cMap(),
-                    mh, mw, e.probability(), e.flagged(), label);
+            Path regionFile = out.resolve(stem + ".region.png");
+            OverlayRenderer.ImageMasks masks = OverlayRenderer.writeImageOverlay(overlayFile, img,
+                    e.explanation(), e.c1cMap(), e.crackShape(), mh, mw, e.probability(), e.flagged(), label);
+            byte[] mask = masks.crack(); // crack-shaped (org.crackcam.explain.CrackMask)
             OverlayRenderer.writeMask(maskFile, mask, img.cols(), img.rows());
+            OverlayRenderer.writeMask(regionFile, masks.region(), img.cols(), img.rows());
             MaskRle rle = MaskRle.encode(mask, img.cols(), img.rows());
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("image", p.toString());
@@ -128,6 +131,9 @@ final class ExplainCommand implements Callable<Integer> {
             json.put("mask_fraction", Math.round(rle.area() * 1e6 / ((double) img.cols() * img.rows())) / 1e6);
             json.put("mask", Map.of("encoding", "rle-bbox", "bbox", rle.bbox(), "runs", rle.runs()));
             json.put("mask_png", maskFile.getFileName().toString());
+            json.put("region_area", MaskRle.encode(masks.region(), img.cols(), img.rows()).area());
+            json.put("region_png", regionFile.getFileName().toString());
+            json.put("mask_rule", detector.crackMaskSettings().toString());
             json.put("overlay_png", overlayFile.getFileName().toString());
             Path jsonFile = out.resolve(stem + ".json");
             try {

@@ -28,6 +28,8 @@ import picocli.CommandLine.ScopeType;
                 RunCommand.class,
                 CheckConfigCommand.class,
                 EvaluateCommand.class,
+                ScoreDriveCommand.class,
+                org.crackcam.office.OfficeCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -96,6 +96,12 @@ public final class Replay {
              PackingPrefetcher source = PackingPrefetcher.of(file, detector, 2);
              JsonlDetectionWriter jsonl = new JsonlDetectionWriter(o.out().resolve("detections.jsonl"), o.allFrames())) {
             detector.gridFor(file.width(), file.height()); // ROI errors before any output
+            if (!extraListeners.isEmpty()) { // alert ids: what the frames are (content hash) and how they are processed
+                String identity = org.crackcam.alerts.SourceIdentity.ofFile(o.video());
+                String settings = "selector=" + o.selector() + " realtime=" + o.realtime() + " tiling=" + tiling
+                        + " " + detector.crackMaskSettings();
+                extraListeners.forEach(l -> l.onSource(file.id(), identity, settings));
+            }
             ProgressBar bar = o.progress() ? new ProgressBar(err, source.durationMicros()) : null;
             long[] counts = new long[2];
             Pipeline.FrameObserver observer = (r, t, decodeNanos) -> {
@@ -117,7 +123,8 @@ public final class Replay {
                         long r0 = System.nanoTime();
                         overlay = String.format(Locale.ROOT, "overlays/frame_%06d.jpg", r.frameIndex());
                         OverlayRenderer.write(o.out().resolve(overlay), r.frameBgr(), r.width(), r.height(), r.tiles(),
-                                detector.explanations(), detector.mapHeight(), detector.mapWidth(), r.crackMask(), o.label());
+                                detector.explanations(), detector.mapHeight(), detector.mapWidth(), r.crackMask(),
+                                r.crackShape(), o.label());
                         render.add(System.nanoTime() - r0);
                     }
                     flagged.add(new Flagged(r.frameIndex(), r.timestampMicros(), t.flagged, maxP(r), area(r), overlay));
