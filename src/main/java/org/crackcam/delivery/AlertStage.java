@@ -87,7 +87,7 @@ public final class AlertStage implements DetectionListener {
     public static AlertStage open(AlertOptions options, AlertContext context, java.nio.file.Path outboxDir,
                                   PrintWriter summary) {
         MqttSettings mqtt = options.mqttSettings();
-        Outbox outbox = Outbox.open(outboxDir, options.outboxQuotaBytes());
+        Outbox outbox = Outbox.open(outboxDir, options.outboxQuotaBytes(), options.fileModes());
         return new AlertStage(options.trackerConfig(), context, outbox, mqtt, options.drainTimeout(), summary);
     }
 
