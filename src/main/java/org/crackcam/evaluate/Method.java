@@ -26,10 +26,14 @@ public enum Method {
     GAMMA1("gamma1", Role.ABLATION, "lrp_bn_gamma1", "explanation", true, Iou.Binarisation.POSITIVE,
             "ablation: LRP-BN with γ = 1, C1C"),
     SPLIT("split", Role.ABLATION, "lrp_bn_split", "explanation", true, Iou.Binarisation.POSITIVE,
-            "ablation: relevance-splitting skip rule instead of eq. 5, C1C");
+            "ablation: relevance-splitting skip rule instead of eq. 5, C1C"),
+    TRUTH("truth", Role.ANCHOR, null, null, false, Iou.Binarisation.TOP_K_MASK_AREA,
+            "anchor (ceiling): pixels ranked by distance to the crack mask; crack images with a mask only"),
+    RANDOM("random", Role.ANCHOR, null, null, false, Iou.Binarisation.MEAN,
+            "anchor (floor): a seeded random ranking");
 
     /** Whose method it is, for the table's grouping. */
-    public enum Role { OURS, BASELINE, ABLATION }
+    public enum Role { OURS, BASELINE, ABLATION, ANCHOR }
 
     private final String id;
     private final Role role;
@@ -58,7 +62,7 @@ public enum Method {
         return role;
     }
 
-    /** The graph key in the manifest, or null for RISE (which runs the ABN repeatedly). */
+    /** The graph key in the manifest, or null for RISE (which runs the ABN repeatedly) and the anchors. */
     public String graph() {
         return graph;
     }
@@ -79,7 +83,7 @@ public enum Method {
         return description;
     }
 
-    /** Table 2's methods (paper order) plus every ablation. */
+    /** Table 2's methods (paper order), every ablation and the two anchors. */
     public static List<Method> all() {
         return List.of(values());
     }
