@@ -181,6 +181,12 @@ class ServiceRunnerTest {
             assertTrue(await(() -> metrics(health).get("crackcam_frames_processed_total") >= before + 5, 60_000),
                     "processing again after the server restart");
             assertEquals(200, healthz(health));
+            // and at its rate again: the sampler's schedule follows the capture clock across the reconnect
+            double p0 = metrics(health).get("crackcam_frames_processed_total");
+            Thread.sleep(5000);
+            double rate = (metrics(health).get("crackcam_frames_processed_total") - p0) / 5;
+            System.out.printf("rtsp service after the restart: %.1f frames/s processed (target 4)%n", rate);
+            assertTrue(rate >= 0.4 * 4 && rate <= 4 * 1.25, "processed rate after the restart: " + rate);
             m = metrics(health);
             System.out.printf("rtsp service (%s): processed %.0f, with crack %.0f, skipped %.0f, dropped %.0f, "
                             + "reconnects %.0f%n", drive ? "synthetic e2e drive" : "testsrc",
