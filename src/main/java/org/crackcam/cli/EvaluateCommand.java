@@ -65,7 +65,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     int limit;
 
     @Option(names = "--methods", split = ",", paramLabel = "M",
-            description = "methods, comma-separated: lrp-bn, rise, gradcam, lrp, abn, r-only, r-alpha, gamma0, "
+            description = "methods, comma-separated: lrp-bn, crack-mask, rise, gradcam, lrp, abn, r-only, r-alpha, gamma0, "
                     + "gamma1, split, truth, random (default: all; the anchors truth and random are always added)")
     List<String> methods;
 
