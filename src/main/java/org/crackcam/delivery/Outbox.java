@@ -108,6 +108,9 @@ public final class Outbox {
         Outbox box = new Outbox(dir.toAbsolutePath().normalize(), quotaBytes, modes);
         try {
             modes.directory(box.dir);
+            if (Files.isDirectory(box.quarantine)) {
+                modes.directory(box.quarantine);
+            }
         } catch (IOException ex) {
             throw new CrackcamException(CrackcamException.Kind.DELIVERY,
                     "cannot create the outbox directory " + dir + ": " + ex.getMessage(), ex);

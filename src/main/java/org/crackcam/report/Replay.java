@@ -29,8 +29,10 @@ import org.tinylog.Logger;
 /**
  * Replays a video file through the detection pipeline and writes, under the output directory:
  * {@code detections.jsonl} (see {@link JsonlDetectionWriter}), {@code overlays/frame_NNNNNN.jpg}
- * for flagged frames, and {@code summary.json}. A decode error keeps everything written before
- * it, records the error in the summary and is rethrown.
+ * for flagged frames, and {@code summary.json}. A decode error that stops decoding keeps
+ * everything written before it, records the error in the summary and is rethrown; damage the
+ * decoder got past is counted in the summary ({@code decode_errors}, {@code first_decode_error})
+ * for the command to judge.
  */
 public final class Replay {
 
@@ -169,6 +171,9 @@ public final class Replay {
             summary.put("crack_threshold", bundle.manifest().decision().crackThreshold());
             summary.put("frames_processed", counts[0]);
             summary.put("frames_flagged", counts[1]);
+            summary.put("frames_decoded", file.decoded());
+            summary.put("decode_errors", file.decodeErrors()); // frames FFmpeg decoded with errors (concealed)
+            summary.put("first_decode_error", file.firstDecodeError());
             summary.put("tiles_flagged", flagged.stream().mapToInt(Flagged::flaggedTiles).sum());
             summary.put("relevance_batch", o.relevanceBatch());
             summary.put("overlays_written", flagged.stream().filter(f -> f.overlay() != null).count());

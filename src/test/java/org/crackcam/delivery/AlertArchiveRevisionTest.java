@@ -75,6 +75,7 @@ class AlertArchiveRevisionTest {
         assertEquals(1, archive.updatedCount());
         assertEquals(1, archive.duplicateCount());
         assertEquals(1, archive.staleCount());
+        archive.flushIndex();
         assertTrue(Files.readString(out.resolve("index.html")).contains("revision 1"));
         try (Stream<Path> s = Files.list(out)) {
             assertEquals(1, s.filter(p -> p.toString().endsWith(".json")).count(), "one alert, its newest revision");

@@ -107,8 +107,9 @@ class AlertImagesTest {
         assertTrue(p.startsWith("crops[1].image: "), p);
         alert.withArray("crops").remove(1);
         List<AlertImages.Image> all = AlertImages.verifyAll(alert);
-        assertEquals(alert.has("region") ? List.of("mask", "overlay", "region", "crops[0].image")
-                : List.of("mask", "overlay", "crops[0].image"), all.stream().map(AlertImages.Image::field).toList());
+        List<String> want = alert.has("region") ? List.of("mask", "overlay", "region", "crops[0].image")
+                : List.of("mask", "overlay", "crops[0].image");
+        assertEquals(want, all.stream().map(AlertImages.Image::field).toList());
         assertEquals("x.crop-0.jpg", AlertArchive.imageFile("x", "crops[0].image", "jpg"));
     }
 }

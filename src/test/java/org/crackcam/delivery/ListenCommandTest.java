@@ -68,13 +68,13 @@ class ListenCommandTest {
         int newer = html.indexOf(alerts.get(1).id());
         int older = html.indexOf(alerts.get(0).id());
         assertTrue(newer > 0 && older > newer, "newest first");
-        long perAlert = 0; // json, mask, overlay; schema 2 also region and one file per crop
-        for (Alert a : alerts) {
-            var d = new com.fasterxml.jackson.databind.ObjectMapper().readTree(a.json());
-            perAlert += 3 + (d.has("region") ? 1 : 0) + d.path("crops").size();
+        long perAlert = 0;
+        for (Alert a : alerts) { // json, mask, overlay (+ region and crops in schema 2)
+            var doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(a.json());
+            perAlert += 3 + (doc.has("region") ? 1 : 0) + doc.path("crops").size();
         }
         assertEquals(perAlert + 1 + 1, Files.list(out).filter(p -> !p.getFileName().toString().startsWith(".")).count(),
-                "files per alert, index.html, quarantine/");
+                "the alerts' files, index.html, quarantine/");
         // a second listener run on the same folder knows the stored ids (duplicates across restarts)
         AlertArchive again = AlertArchive.open(out);
         assertEquals(AlertArchive.Outcome.DUPLICATE, again.accept("crackcam/van-l/alerts", alerts.get(0).json()));
@@ -88,5 +88,15 @@ class ListenCommandTest {
         assertEquals(2, code);
         assertEquals(1, err.toString().lines().count(), err.toString());
         assertTrue(err.toString().contains("must start with tcp://"), err.toString());
+    }
+
+    @Test
+    void aTooSmallMessageLimitGivesOneLineAndExitTwo() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.execute(new String[] {"listen", "--broker", "tcp://127.0.0.1:1", "--out", tmp.toString(),
+            "--max-alert-bytes", "10"}, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true));
+        assertEquals(2, code);
+        assertEquals(1, err.toString().lines().count(), err.toString());
+        assertTrue(err.toString().contains("--max-alert-bytes must be >= 1024, got 10"), err.toString());
     }
 }

@@ -279,6 +279,15 @@ class ListenQuarantineTest {
             }
             outcomes.merge(archive.accept(TOPIC, m), 1, Integer::sum);
         }
+        // hostile nesting: 200,000 open brackets, and an alert with a field nested 900 deep
+        outcomes.merge(archive.accept(TOPIC, "[".repeat(200_000).getBytes(StandardCharsets.UTF_8)), 1, Integer::sum);
+        ObjectNode deep = doc(TestAlerts.valid(DEVICE, 2));
+        ObjectNode at = deep.putObject("extra");
+        for (int k = 0; k < 900; k++) {
+            at = at.putObject("x");
+        }
+        outcomes.merge(archive.accept(TOPIC, bytes(deep)), 1, Integer::sum);
+        n += 2;
         int stored = outcomes.getOrDefault(AlertArchive.Outcome.STORED, 0);
         int quarantinedN = outcomes.getOrDefault(AlertArchive.Outcome.QUARANTINED, 0);
         int dup = outcomes.getOrDefault(AlertArchive.Outcome.DUPLICATE, 0);
@@ -318,6 +327,21 @@ class ListenQuarantineTest {
         AlertArchive.open(out);
         assertEquals("rwx------", mode(out));
         assertEquals("rw-------", mode(out.resolve("index.html")));
+    }
+
+    @Test
+    void imagesLostInACrashAreExtractedAgainFromTheJson() throws Exception {
+        Path out = tmp.resolve("crash");
+        Alert a = TestAlerts.valid(DEVICE, 6);
+        assertEquals(AlertArchive.Outcome.STORED, AlertArchive.open(out).accept(TOPIC, a.json()));
+        Path mask = out.resolve(a.id() + ".mask.png");
+        Path overlay = out.resolve(a.id() + ".overlay.jpg");
+        Files.delete(mask);
+        Files.write(overlay, new byte[0]); // renamed but never written back: empty after a power cut
+        AlertArchive.open(out);
+        assertArrayEquals(image(a, "mask"), Files.readAllBytes(mask));
+        assertArrayEquals(image(a, "overlay"), Files.readAllBytes(overlay));
+        assertEquals("rw-------", mode(mask));
     }
 
     @Test

@@ -132,8 +132,11 @@ class OutboxTest {
         // an outbox left world-readable by an older version is tightened when opened
         Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(ge.path(), java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Files.createDirectories(shared.resolve("quarantine"));
+        Files.setPosixFilePermissions(shared.resolve("quarantine"), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         Outbox.open(shared, 1 << 20);
         assertEquals("rwx------", mode(shared));
+        assertEquals("rwx------", mode(shared.resolve("quarantine")));
         assertEquals("rw-------", mode(ge.path()));
     }
 }
