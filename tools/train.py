@@ -456,7 +456,8 @@ def train_one(cfg: TrainConfig, seed: int, resume: Optional[Path] = None,
     return result
 
 
-def test_checkpoint(path: Path, data: Optional[Path], cfg: TrainConfig, write: bool) -> int:
+def test_checkpoint(path: Path, data: Optional[Path], cfg: TrainConfig, write: bool,
+                    split: str = "test") -> int:
     """Test accuracy of a checkpoint (e.g. a best.pt of a run that was stopped before its end,
     whose test_accuracy is still null). ``write`` stores it in the checkpoint — refused when
     the file changed while it was being evaluated (a run still training)."""
@@ -483,13 +484,15 @@ def test_checkpoint(path: Path, data: Optional[Path], cfg: TrainConfig, write: b
     root = data if data is not None else Path(ck["data"]["path"])
     if not root.is_absolute() and not root.exists():
         root = REPO_ROOT / root
-    check_data(root, allow_held_out=True, splits=("test",))  # testing on held-out data is its purpose
+    check_data(root, allow_held_out=True, splits=(split,))  # testing on held-out data is its purpose
+    if write and split != "test":
+        raise UsageError("--write stores the test accuracy; it needs --split test")
     torch.set_num_threads(max(1, cfg.threads))
-    ds = CrackDataset(root, "test", model.cfg.image_size, train=False, limit=cfg.limit_eval)
-    ev = evaluate(model, ds, cfg, "test")
+    ds = CrackDataset(root, split, model.cfg.image_size, train=False, limit=cfg.limit_eval)
+    ev = evaluate(model, ds, cfg, split)
     res = {"checkpoint": portable_path(path), "epoch": ck.get("epoch"), "data": portable_path(root),
            "test_accuracy": ev["acc"], "test_accuracy_ab": ev["acc_ab"], "test_loss": ev["loss"],
-           "test_samples": ev["n"], "blank_probe": blank_probe(model, ds)}
+           "test_samples": ev["n"], "split": split, "blank_probe": blank_probe(model, ds)}
     if write:
         if path.stat().st_mtime_ns != before:
             raise UsageError(f"--write: {path} changed during the evaluation (still training?); "
@@ -620,6 +623,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> Tuple[TrainConfig, argpa
                          "the test split of its dataset (or --data when given) and print the "
                          "accuracy and the blank-tile probe; with --write store it in CKPT")
     ap.add_argument("--write", action="store_true", help="with --test: write test_accuracy into CKPT")
+    ap.add_argument("--split", default="test", choices=layout.SPLITS,
+                    help="with --test: the split to measure (val for model selection)")
     a = ap.parse_args(argv)
     a.data_given = any(x == "--data" or x.startswith("--data=") for x in (argv or sys.argv[1:]))
     cfg = TrainConfig(preset=a.preset, data=a.data, out=a.out, seeds=tuple(a.seeds),
@@ -673,7 +678,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return 0
         if a.test:
             return test_checkpoint(Path(a.test), Path(a.data) if a.data_given else None, cfg,
-                                   a.write)
+                                   a.write, a.split)
         if a.plot:
             run = Path(a.plot)
             dirs = sorted(p for p in run.glob("seed*") if (p / "metrics.jsonl").is_file())

@@ -33,11 +33,13 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code crackcam evaluate}: the paper's Tables 2 and 3 (accuracy, Insertion, Deletion, ID, IoU)
- * and the ablations, measured on a bundle's ONNX graphs over a dataset in the shared layout.
- * See docs/evaluation.md for every choice.
+ * and the ablations, measured on one or more bundles' ONNX graphs over a dataset in the shared
+ * layout (or a user's folder with that layout), one table per substrate, with the truth and
+ * random anchors and tolerant mask metrics. See docs/evaluation.md for every choice.
  */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-        description = "Reproduce the paper's evaluation (Tables 2 and 3, ablations) on a model bundle.")
+        description = "Reproduce the paper's evaluation (Tables 2 and 3, ablations) on model bundles, per substrate, "
+                + "with truth/random anchors and tolerant mask metrics.")
 public final class EvaluateCommand implements Callable<Integer> {
 
     @Spec
@@ -63,7 +65,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     int limit;
 
     @Option(names = "--methods", split = ",", paramLabel = "M",
-            description = "methods, comma-separated: lrp-bn, rise, gradcam, lrp, abn, r-only, r-alpha, gamma0, "
+            description = "methods, comma-separated: lrp-bn, crack-mask, rise, gradcam, lrp, abn, r-only, r-alpha, gamma0, "
                     + "gamma1, split, truth, random (default: all; the anchors truth and random are always added)")
     List<String> methods;
 

@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code crackcam score-drive DIR}: replays a drive that has per-frame truth (truth.json from
  * tools.data.drive) with the runtime's default tiling and alert tracker, and prints tile
- * recall/precision, crack-instance recall and the frame and alert masks' tolerant F1 and IoU
+ * recall/precision, crack-instance recall and the frame and alert masks' (crack-shaped and C1C
+ * region) tolerant F1 and IoU
  * ({@link DriveScore}). Exit 0 with the scores; 2 for a folder without truth.json or a grid that
  * is not the runtime's; 4 for a bad bundle.
  */
@@ -84,14 +85,21 @@ public final class ScoreDriveCommand implements Callable<Integer> {
         sb.append(String.format(Locale.ROOT, "cracks: instance recall %.3f (%d/%d frame-crack pairs), crack recall "
                 + "%.3f (%d/%d)%n", r.instanceRecall(), r.instancesHit(), r.instances(), r.crackRecall(),
                 r.cracksRecalled(), r.cracks()));
-        var f = r.frameMasks();
-        sb.append(String.format(Locale.ROOT, "frame masks (pooled, k = %.2f frame px = %s model px): precision %.3f "
-                + "recall %.3f F1 %.3f, strict IoU %.3f (%d predicted, %d truth px)%n", r.tolerance(),
-                trim(r.toleranceModelPixels()), f.precision(), f.recall(), f.f1(), f.iou(), f.predicted(), f.truth()));
-        var a = r.alertMasks();
-        sb.append(String.format(Locale.ROOT, "alert masks (%d events, each at its best frame, pooled): precision %.3f "
-                + "recall %.3f F1 %.3f, strict IoU %.3f", r.events(), a.precision(), a.recall(), a.f1(), a.iou()));
+        sb.append(String.format(Locale.ROOT, "masks: tolerance k = %.2f frame px (= %s px at the model input); pixel "
+                + "counts pooled%n", r.tolerance(), trim(r.toleranceModelPixels())));
+        line(sb, "frame crack-shaped masks", r.frameMasks(), true);
+        line(sb, "frame C1C regions", r.frameRegions(), true);
+        sb.append(String.format(Locale.ROOT, "alerts: %d events, each scored in its box at its best frame%n",
+                r.events()));
+        line(sb, "alert masks (crack-shaped)", r.alertMasks(), true);
+        line(sb, "alert regions (C1C)", r.alertRegions(), false);
         return sb.toString();
+    }
+
+    private static void line(StringBuilder sb, String what, DriveScore.Pooled p, boolean newline) {
+        sb.append(String.format(Locale.ROOT, "  %-27s precision %.3f recall %.3f F1 %.3f, strict IoU %.3f "
+                + "(%d predicted, %d truth px)%s", what + ":", p.precision(), p.recall(), p.f1(), p.iou(), p.predicted(),
+                p.truth(), newline ? System.lineSeparator() : ""));
     }
 
     private static String trim(double v) {

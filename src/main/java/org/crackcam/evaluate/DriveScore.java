@@ -38,25 +38,29 @@ import org.crackcam.tiles.TileGrid;
  *       (ambiguous tiles ignored);</li>
  *   <li>cracks: instance recall — (frame, crack) pairs with at least {@code minPixels} truth
  *       pixels inside the grid that a flagged tile overlaps — and crack recall (per crack id);</li>
- *   <li>frame masks (the C1C masks of the flagged tiles, from which an alert's region is cut):
+ *   <li>frame masks: the crack-shaped masks ({@code FrameResult.crackShape}, from which an
+ *       alert's mask is cut) and the C1C regions ({@code crackMask}, an alert's region):
  *       tolerant precision/recall/F1 and strict IoU against the rasterised truth inside the grid,
  *       counts pooled over all frames;</li>
- *   <li>alert masks: each closed event's mask against the truth inside its box in its best
- *       frame, pooled over events.</li>
+ *   <li>alert masks and regions: each closed event's mask and region against the truth inside
+ *       its box in its best frame, pooled over events.</li>
  * </ul>
  * The tolerance is given in pixels at the model input and scaled to frame pixels by
  * tile size / model input size. One thread; owns nothing after it returns.
  */
 public final class DriveScore {
     /**
-     * @param frameMasks frame masks inside the grid, counts pooled over frames
-     * @param alertMasks event masks in their boxes at the best frame, pooled over events
+     * @param frameMasks crack-shaped frame masks inside the grid, counts pooled over frames (the
+     *                   region where a frame has no crack-shaped mask)
+     * @param frameRegions C1C region frame masks inside the grid, pooled over frames
+     * @param alertMasks event (crack-shaped) masks in their boxes at the best frame, pooled over events
+     * @param alertRegions event C1C regions, likewise
      * @param tolerance tolerance in frame pixels
      */
     public record Result(String drive, boolean synthetic, int frames, long tileTp, long tileFp, long tileFn,
                          long tileTn, int cracks, int cracksRecalled, long instances, long instancesHit,
-                         Pooled frameMasks, int events, Pooled alertMasks, double tolerance,
-                         double toleranceModelPixels) {
+                         Pooled frameMasks, Pooled frameRegions, int events, Pooled alertMasks, Pooled alertRegions,
+                         double tolerance, double toleranceModelPixels) {
         public double tileRecall() {
             return ratio(tileTp, tileTp + tileFn);
         }
@@ -144,6 +148,7 @@ public final class DriveScore {
         long tn = 0;
         int frames = 0;
         Pooled frameMasks = Pooled.EMPTY;
+        Pooled frameRegions = Pooled.EMPTY;
         double tolerance;
         try (Detector detector = new Detector(bundle, Detector.TilingConfig.defaults());
              FileFrameSource source = FileFrameSource.open(driveDir.resolve(truth.get("video").asText()),
@@ -224,31 +229,27 @@ public final class DriveScore {
                         tn++;
                     }
                 }
-                boolean[] pred = new boolean[gw * gh];
-                byte[] cm = r.crackMask();
-                if (cm != null) {
-                    for (int y = gy0; y < gy1; y++) {
-                        for (int x = gx0; x < gx1; x++) {
-                            int g = (y - gy0) * gw + (x - gx0);
-                            pred[g] = inGrid[g] && cm[y * w + x] != 0;
-                        }
-                    }
-                }
-                frameMasks = frameMasks.plus(MaskMetrics.of(pred, truthMask, gh, gw, tolerance));
+                frameMasks = frameMasks.plus(MaskMetrics.of(inGrid(r.crackShapeOrRegion(), inGrid, w, gx0, gy0, gw, gh),
+                        truthMask, gh, gw, tolerance));
+                frameRegions = frameRegions.plus(MaskMetrics.of(inGrid(r.crackMask(), inGrid, w, gx0, gy0, gw, gh),
+                        truthMask, gh, gw, tolerance));
                 tracker.onFrame(r);
             }
             tracker.onEnd();
         }
         Pooled alertMasks = Pooled.EMPTY;
+        Pooled alertRegions = Pooled.EMPTY;
         for (CrackEvent e : events) {
             if (e.bestFrame() >= truth.get("frames").size()) {
                 continue;
             }
             Box b = e.bbox();
             boolean[] pred = new boolean[b.width() * b.height()];
+            boolean[] region = new boolean[pred.length];
             boolean[] tm = new boolean[pred.length];
             for (int i = 0; i < pred.length; i++) {
                 pred[i] = e.mask()[i] != 0;
+                region[i] = e.region() != null ? e.region()[i] != 0 : pred[i];
             }
             for (JsonNode crack : truth.get("frames").get((int) e.bestFrame()).get("cracks")) {
                 byte[] m = rasterize(crack, w, h);
@@ -263,10 +264,26 @@ public final class DriveScore {
                 }
             }
             alertMasks = alertMasks.plus(MaskMetrics.of(pred, tm, b.height(), b.width(), tolerance));
+            alertRegions = alertRegions.plus(MaskMetrics.of(region, tm, b.height(), b.width(), tolerance));
         }
         return new Result(driveDir.toString(), truth.path("synthetic").asBoolean(false), frames, tp, fp, fn, tn,
-                eligible.size(), recalled.size(), instances, instancesHit, frameMasks, events.size(), alertMasks,
-                tolerance, toleranceModelPixels);
+                eligible.size(), recalled.size(), instances, instancesHit, frameMasks, frameRegions, events.size(),
+                alertMasks, alertRegions, tolerance, toleranceModelPixels);
+    }
+
+    /** The grid's crop of a frame-sized 0/1 mask (null = nothing), pixels outside the tiles cleared. */
+    private static boolean[] inGrid(byte[] frameMask, boolean[] inGrid, int w, int gx0, int gy0, int gw, int gh) {
+        boolean[] out = new boolean[gw * gh];
+        if (frameMask == null) {
+            return out;
+        }
+        for (int y = 0; y < gh; y++) {
+            for (int x = 0; x < gw; x++) {
+                int g = y * gw + x;
+                out[g] = inGrid[g] && frameMask[(y + gy0) * w + (x + gx0)] != 0;
+            }
+        }
+        return out;
     }
 
     static boolean flaggedTileOverlaps(List<TileResult> tiles, byte[] mask, int w) {

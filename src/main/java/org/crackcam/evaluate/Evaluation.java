@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
+import org.crackcam.explain.CrackMask;
 import org.tinylog.Logger;
 
 /**
@@ -222,8 +223,18 @@ public final class Evaluation {
                         if (out == null) {
                             throw new EvaluationException("graph " + m.graph() + " has no output '" + m.output() + "'");
                         }
-                        for (int i = 0; i < b; i++) {
-                            maps[i] = m.c1c() ? c1c.apply(out[i]) : out[i];
+                        if (m == Method.CRACK_MASK) {
+                            float[][] explanation = outputs.get(m.graph()).get("explanation");
+                            if (explanation == null) {
+                                throw new EvaluationException("graph " + m.graph() + " has no output 'explanation'");
+                            }
+                            for (int i = 0; i < b; i++) {
+                                maps[i] = crackShape(out[i], c1c.apply(explanation[i]), shape);
+                            }
+                        } else {
+                            for (int i = 0; i < b; i++) {
+                                maps[i] = m.c1c() ? c1c.apply(out[i]) : out[i];
+                            }
                         }
                     }
                 }
@@ -283,6 +294,22 @@ public final class Evaluation {
         return new BundleResult(graphs.label(), n, (double) correct / n, List.copyOf(sampleIds), labels, predictions,
                 truthImages, fraction, List.copyOf(results), scorer.passes(), iterations, solves,
                 (System.nanoTime() - t0) / 1e9, examples);
+    }
+
+    private final CrackMask crackMask = new CrackMask(CrackMask.Settings.DEFAULTS);
+
+    /**
+     * The runtime's crack-shaped mask as a map: R on the mask's pixels (all &gt; 0), 0 elsewhere,
+     * so that {@code map > 0} is the mask and Insertion/Deletion visit its pixels by relevance.
+     */
+    private float[] crackShape(float[] relevance, float[] region, ImageShape shape) {
+        byte[] mask = new byte[shape.pixels()];
+        crackMask.apply(relevance, region, shape.height(), shape.width(), mask);
+        float[] map = new float[shape.pixels()];
+        for (int p = 0; p < map.length; p++) {
+            map[p] = mask[p] != 0 ? Math.max(relevance[p], Float.MIN_NORMAL) : 0f;
+        }
+        return map;
     }
 
     /** The first few crack samples with masks, then the first few no-crack ones (a third). */

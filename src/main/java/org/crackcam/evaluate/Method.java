@@ -11,6 +11,9 @@ import java.util.Locale;
 public enum Method {
     LRP_BN("lrp-bn", Role.OURS, "lrp_bn", "explanation", true, Iou.Binarisation.POSITIVE,
             "LRP-BN: C1C(R ⊙ α'), γ = bundle's (0.5)"),
+    CRACK_MASK("crack-mask", Role.OURS, "lrp_bn", "relevance", true, Iou.Binarisation.POSITIVE,
+            "the runtime's crack-shaped mask (alerts' mask): top 5 % of R inside the C1C region; R on the mask, 0 "
+                    + "elsewhere"),
     RISE("rise", Role.BASELINE, null, null, false, Iou.Binarisation.MEAN,
             "RISE saliency scored by repeated ABN passes"),
     GRADCAM("gradcam", Role.BASELINE, "gradcam", "cam", false, Iou.Binarisation.MEAN, "GradCAM"),

@@ -190,6 +190,9 @@ public final class ReportWriter {
         if (m == Method.TRUTH) {
             return "the mask itself (top-k, k = mask area)";
         }
+        if (m == Method.CRACK_MASK) {
+            return "the crack-shaped mask itself";
+        }
         if (m.c1c()) {
             return "C1C mask (> 0)";
         }

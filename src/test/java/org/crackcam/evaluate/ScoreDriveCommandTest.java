@@ -34,7 +34,8 @@ class ScoreDriveCommandTest {
                 DRIVE.toString(), "--json", json.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("(SYNTHETIC)"), r.out());
-        assertTrue(r.out().contains("alert masks ("), r.out());
+        assertTrue(r.out().contains("alert masks (crack-shaped):"), r.out());
+        assertTrue(r.out().contains("frame C1C regions:"), r.out());
         JsonNode s = new ObjectMapper().readTree(json.toFile());
         JsonNode truth = new ObjectMapper().readTree(DRIVE.resolve("truth.json").toFile());
         assertEquals(truth.get("frame_count").asInt(), s.get("frames").asInt());
@@ -50,13 +51,16 @@ class ScoreDriveCommandTest {
         // the floors EndToEndTest uses for the same drive and bundle
         assertTrue(s.get("tileTp").asDouble() / (s.get("tileTp").asDouble() + s.get("tileFn").asDouble()) >= 0.80);
         assertTrue(s.get("instancesHit").asDouble() / s.get("instances").asDouble() >= 0.70);
-        JsonNode fm = s.get("frameMasks");
+        JsonNode fm = s.get("frameRegions");
         // tolerant counts contain the strict ones
         assertTrue(fm.get("predictedMatched").asLong() >= fm.get("intersection").asLong());
         assertTrue(fm.get("truthMatched").asLong() >= fm.get("intersection").asLong());
         double iou = fm.get("intersection").asDouble() / fm.get("union").asDouble();
         assertTrue(iou >= 0.05, "strict IoU " + iou + " (EndToEndTest's floor)");
         assertTrue(s.get("events").asInt() > 0);
+        // the crack-shaped masks are subsets of the regions: fewer predicted pixels
+        assertTrue(s.get("frameMasks").get("predicted").asLong() <= fm.get("predicted").asLong());
+        assertTrue(s.get("alertMasks").get("predicted").asLong() <= s.get("alertRegions").get("predicted").asLong());
         assertTrue(s.get("tolerance").asDouble() > 2.0, "2 model px are more than 2 frame px (120 px tiles, 112 input)");
     }
 }
