@@ -263,6 +263,20 @@ abstract class OfficeStoreContract {
         assertEquals(1, noCrack);
         assertTrue(Files.exists(root.resolve("dataset.json")));
         assertFalse(Files.exists(tmp.resolve("office-dataset.partial")));
+        // the project's own reader sees the same counts (tools/data/layout.py)
+        if (Files.isExecutable(Path.of("/usr/bin/python3"))) {
+            Process py = new ProcessBuilder("/usr/bin/python3", "-c", "import json, sys; from pathlib import Path; "
+                    + "from tools.data import layout; print(json.dumps(layout.count(Path(sys.argv[1]))))", root.toString())
+                    .redirectErrorStream(true).start();
+            String got = new String(py.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            assertEquals(0, py.waitFor(), got);
+            JsonNode c = DemoAlerts.JSON.readTree(got.lines().reduce((a, b) -> b).orElse("{}"));
+            for (Map.Entry<String, Map<String, Integer>> e : counts.counts().entrySet()) {
+                for (String cls : List.of("crack", "no_crack")) {
+                    assertEquals((int) e.getValue().get(cls), c.path(e.getKey()).path(cls).asInt(), got);
+                }
+            }
+        }
         Set<String> splits = new HashSet<>();
         for (long id = 1; id <= 1000; id++) {
             splits.add(Exports.split(id, 0));
