@@ -64,11 +64,20 @@ class TrainConfig:
     lam: Optional[float] = None     # λ of eq. 6; None = the preset's (1.0)
     theta_alpha: Optional[float] = None  # θα; None = the preset's (0.3)
     augment: bool = True            # flips, rotations, crops (tools/data/loader.py)
+    rotate_fill: str = "black"      # rotation corners: black (torchvision default) | reflect
+    max_angle: float = 30.0         # rotation range ±degrees (beside the k·90° turns)
+    erase_p: float = 0.5            # occlusion probability (black / blur / noise rectangle)
+    blank_p: float = 0.0            # no_crack → featureless tile probability
+    schedule: str = "plateau"       # LR schedule: none | plateau | cosine (not in the paper)
+    plateau_factor: float = 0.3     # plateau: multiply both LRs by this …
+    plateau_patience: int = 1       # … after more than this many epochs without a lower val loss
+    min_lr_fraction: float = 0.01   # floor of both LRs, as a fraction of the initial ones
     limit_train: Optional[int] = None  # use only N training samples (smoke runs)
     limit_eval: Optional[int] = None   # use only N val / test samples (smoke runs)
     threads: int = 2                # torch intra-op threads
     workers: int = 0                # DataLoader worker processes (0 = load in the main process)
     progress: bool = True           # progress bar on stderr
+    allow_held_out: bool = False    # train on a held-out style family (tools.data.families)
 
     def to_dict(self) -> Dict:
         d = asdict(self)
@@ -157,8 +166,10 @@ class Progress:
 
 
 # ----------------------------------------------------------------------------- data
-def check_data(root: Path) -> Dict:
-    """dataset.json content; UsageError naming the problem when the root is not usable."""
+def check_data(root: Path, allow_held_out: bool = False, splits=layout.SPLITS) -> Dict:
+    """dataset.json content; UsageError naming the problem when the root is not usable.
+    A held-out style family (dataset.json ``"held_out": true``, tools/data/families.py) is
+    refused unless ``allow_held_out``: it is test data that training must never see."""
     if not root.is_dir():
         raise UsageError(f"--data {root}: no such directory")
     try:
@@ -167,7 +178,10 @@ def check_data(root: Path) -> Dict:
         raise UsageError(str(e))
     except json.JSONDecodeError as e:
         raise UsageError(f"{root / 'dataset.json'}: not valid JSON ({e})")
-    for split in layout.SPLITS:
+    if desc.get("held_out") and not allow_held_out:
+        raise UsageError(f"--data {root}: held-out style family {desc.get('held_out_family')!r} "
+                         "(test data); training refuses it unless --allow-held-out")
+    for split in splits:
         labels = {s.label for s in layout.list_samples(root, split)}
         if not labels:
             raise UsageError(f"--data {root}: split {split!r} has no images")
@@ -177,11 +191,33 @@ def check_data(root: Path) -> Dict:
     return desc
 
 
+def augment_config(cfg: TrainConfig) -> AugmentConfig:
+    if not cfg.augment:
+        return AugmentConfig.none()
+    return AugmentConfig(max_angle=cfg.max_angle, rotate_fill=cfg.rotate_fill,
+                         erase_p=cfg.erase_p, blank_p=cfg.blank_p)
+
+
+def make_scheduler(cfg: TrainConfig, opt: torch.optim.Optimizer):
+    """The LR schedule (the paper gives none). ``plateau``: both LRs × plateau_factor when the
+    validation loss has not improved for more than plateau_patience epochs; ``cosine``: cosine
+    decay over max_epochs; both floored at min_lr_fraction of the start. The early stop (on the
+    validation loss, --patience) ends the run, not the schedule. None for ``none``."""
+    mins = [g["lr"] * cfg.min_lr_fraction for g in opt.param_groups]
+    if cfg.schedule == "plateau":
+        return torch.optim.lr_scheduler.ReduceLROnPlateau(
+            opt, mode="min", factor=cfg.plateau_factor, patience=cfg.plateau_patience,
+            min_lr=mins)
+    if cfg.schedule == "cosine":
+        return torch.optim.lr_scheduler.LambdaLR(opt, lambda e: max(
+            cfg.min_lr_fraction, 0.5 * (1 + math.cos(math.pi * min(e, cfg.max_epochs) /
+                                                     cfg.max_epochs))))
+    return None
+
+
 def make_loaders(cfg: TrainConfig, mcfg: abn.ABNConfig, seed: int):
     root = Path(cfg.data)
-    aug = AugmentConfig() if cfg.augment else AugmentConfig(
-        crop_scale=(1.0, 1.0), crop_ratio=(1.0, 1.0), hflip=0.0, vflip=0.0, rot90=False,
-        max_angle=0.0)
+    aug = augment_config(cfg)
     train = CrackDataset(root, "train", mcfg.image_size, train=True, seed=seed,
                          augment_config=aug, limit=cfg.limit_train)
     val = CrackDataset(root, "val", mcfg.image_size, train=False, seed=seed, limit=cfg.limit_eval)
@@ -265,7 +301,7 @@ def train_one(cfg: TrainConfig, seed: int, resume: Optional[Path] = None,
     t_start = time.time()
     root = Path(cfg.data)
     if data_desc is None:
-        data_desc = check_data(root)
+        data_desc = check_data(root, cfg.allow_held_out)
     run_dir = Path(cfg.out) / f"seed{seed}"
     run_dir.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(max(1, cfg.threads))
@@ -283,6 +319,7 @@ def train_one(cfg: TrainConfig, seed: int, resume: Optional[Path] = None,
         raise UsageError(str(e))
     opt = torch.optim.AdamW(model.param_groups(cfg.lr_fe, cfg.lr_head),
                             weight_decay=cfg.weight_decay)
+    sched = make_scheduler(cfg, opt)
     train_ds, val_ds, test_ds = make_loaders(cfg, model.cfg, seed)
 
     start_epoch, best_loss, best_epoch, bad_epochs = 1, math.inf, 0, 0
@@ -299,8 +336,11 @@ def train_one(cfg: TrainConfig, seed: int, resume: Optional[Path] = None,
             raise UsageError(f"--resume {resume}: checkpoint seed {ck['seed']} != {seed}")
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
-        for g, lr in zip(opt.param_groups, (cfg.lr_fe, cfg.lr_head)):
-            g["lr"] = lr
+        if sched is not None and ck.get("scheduler") is not None:
+            sched.load_state_dict(ck["scheduler"])
+        elif sched is None:
+            for g, lr in zip(opt.param_groups, (cfg.lr_fe, cfg.lr_head)):
+                g["lr"] = lr
         st = ck["early_stop"]
         best_loss, best_epoch, bad_epochs = st["best_val_loss"], st["best_epoch"], st["bad_epochs"]
         start_epoch = ck["epoch"] + 1
@@ -319,7 +359,7 @@ def train_one(cfg: TrainConfig, seed: int, resume: Optional[Path] = None,
         "code_revision": code_revision(),
         "data": {"path": portable_path(root), "description": data_desc},
         "train_config": cfg.to_dict(),
-        "augment": AugmentConfig().to_dict() if cfg.augment else None,
+        "augment": augment_config(cfg).to_dict() if cfg.augment else None,
         "counts": {"train": len(train_ds), "val": len(val_ds), "test": len(test_ds)},
     }
     lam = model.cfg.lam
@@ -359,6 +399,10 @@ def train_one(cfg: TrainConfig, seed: int, resume: Optional[Path] = None,
                "val_acc_ab": val["acc_ab"], "lr_fe": opt.param_groups[0]["lr"],
                "lr_head": opt.param_groups[1]["lr"], "seconds": round(seconds, 3)}
         history.append(row)
+        if isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            sched.step(val["loss"])
+        elif sched is not None:
+            sched.step()
         improved = val["loss"] < best_loss
         if improved:
             best_loss, best_epoch, bad_epochs = val["loss"], epoch, 0
@@ -369,6 +413,7 @@ def train_one(cfg: TrainConfig, seed: int, resume: Optional[Path] = None,
         if improved:
             save_atomic(state, run_dir / "best.pt")
         save_atomic(dict(state, optimizer=opt.state_dict(), rng=rng_state(),
+                         scheduler=sched.state_dict() if sched is not None else None,
                          early_stop={"best_val_loss": best_loss, "best_epoch": best_epoch,
                                      "bad_epochs": bad_epochs},
                          wall_seconds=wall_before + time.time() - t_start),
@@ -387,6 +432,7 @@ def train_one(cfg: TrainConfig, seed: int, resume: Optional[Path] = None,
     # test accuracy at the best-validation checkpoint, written back into the checkpoints
     best_model, best = load_checkpoint(run_dir / "best.pt")
     test = evaluate(best_model, test_ds, cfg, f"[seed {seed}] test")
+    probe = blank_probe(best_model, test_ds)
     best["test_accuracy"] = test["acc"]
     best["test_accuracy_ab"] = test["acc_ab"]
     best["test_loss"] = test["loss"]
@@ -398,7 +444,7 @@ def train_one(cfg: TrainConfig, seed: int, resume: Optional[Path] = None,
     result = {"seed": seed, "preset": model.cfg.preset, "best_epoch": best["epoch"],
               "best_val_loss": best["val_loss"], "best_val_acc": best["val_acc"],
               "test_accuracy": test["acc"], "test_accuracy_ab": test["acc_ab"],
-              "test_loss": test["loss"], "test_samples": test["n"],
+              "test_loss": test["loss"], "test_samples": test["n"], "blank_probe": probe,
               "epochs_run": len(history), "stopped_early": stopped_early,
               "wall_seconds": round(wall, 1), "code_revision": meta["code_revision"],
               "train_config": cfg.to_dict(), "model_config": model.cfg.to_dict(),
@@ -410,27 +456,43 @@ def train_one(cfg: TrainConfig, seed: int, resume: Optional[Path] = None,
     return result
 
 
-def test_checkpoint(path: Path, data: Optional[Path], cfg: TrainConfig, write: bool) -> int:
+def test_checkpoint(path: Path, data: Optional[Path], cfg: TrainConfig, write: bool,
+                    split: str = "test") -> int:
     """Test accuracy of a checkpoint (e.g. a best.pt of a run that was stopped before its end,
     whose test_accuracy is still null). ``write`` stores it in the checkpoint — refused when
     the file changed while it was being evaluated (a run still training)."""
-    if not path.is_file():
+    if path.is_dir():       # a model bundle (e.g. the shipped models/edge-synthetic)
+        from tools import recover
+        if data is None:
+            raise UsageError(f"--test {path}: a bundle needs --data")
+        if write:
+            raise UsageError("--write needs a checkpoint, not a bundle")
+        try:
+            model, _manifest, _sha = recover.from_bundle(path)
+        except recover.RecoverError as e:
+            raise UsageError(str(e))
+        model.eval()
+        ck = {"epoch": None}
+    elif not path.is_file():
         raise UsageError(f"--test {path}: no such file")
+    else:
+        try:
+            model, ck = load_checkpoint(path)
+        except ValueError as e:
+            raise UsageError(str(e))
     before = path.stat().st_mtime_ns
-    try:
-        model, ck = load_checkpoint(path)
-    except ValueError as e:
-        raise UsageError(str(e))
     root = data if data is not None else Path(ck["data"]["path"])
     if not root.is_absolute() and not root.exists():
         root = REPO_ROOT / root
-    check_data(root)
+    check_data(root, allow_held_out=True, splits=(split,))  # testing on held-out data is its purpose
+    if write and split != "test":
+        raise UsageError("--write stores the test accuracy; it needs --split test")
     torch.set_num_threads(max(1, cfg.threads))
-    ds = CrackDataset(root, "test", model.cfg.image_size, train=False, limit=cfg.limit_eval)
-    ev = evaluate(model, ds, cfg, "test")
+    ds = CrackDataset(root, split, model.cfg.image_size, train=False, limit=cfg.limit_eval)
+    ev = evaluate(model, ds, cfg, split)
     res = {"checkpoint": portable_path(path), "epoch": ck.get("epoch"), "data": portable_path(root),
            "test_accuracy": ev["acc"], "test_accuracy_ab": ev["acc_ab"], "test_loss": ev["loss"],
-           "test_samples": ev["n"]}
+           "test_samples": ev["n"], "split": split, "blank_probe": blank_probe(model, ds)}
     if write:
         if path.stat().st_mtime_ns != before:
             raise UsageError(f"--write: {path} changed during the evaluation (still training?); "
@@ -440,6 +502,31 @@ def test_checkpoint(path: Path, data: Optional[Path], cfg: TrainConfig, write: b
         res["written"] = True
     print(json.dumps(res))
     return 0
+
+
+@torch.no_grad()
+def blank_probe(model: abn.ABN, ds: Optional[CrackDataset] = None, n_blur: int = 200,
+                sigma: float = 10.0) -> Dict:
+    """p(crack) (PB softmax) of featureless tiles: all black, mid grey (128), and the first
+    ``n_blur`` tiles of ``ds`` (a test split, both classes) blurred with a Gaussian of
+    ``sigma`` px at the tile's stored size. Issue 13 asks for < 0.1 on each."""
+    model.eval()
+    s = model.cfg.image_size
+    flat = torch.stack([torch.zeros(3, s, s), torch.full((3, s, s), 128 / 255.0)])
+    p = torch.softmax(model(flat).pb_logits, 1)[:, 1]
+    out = {"p_black": float(p[0]), "p_grey": float(p[1])}
+    if ds is not None and len(ds):
+        idx = np.linspace(0, len(ds) - 1, min(n_blur, len(ds))).round().astype(int)
+        xs = []
+        for i in idx:
+            rgb = layout.read_rgb(ds.samples[i].image)
+            rgb = cv2.GaussianBlur(rgb, (0, 0), sigma)
+            rgb = cv2.resize(rgb, (s, s), interpolation=cv2.INTER_LINEAR)
+            xs.append(torch.from_numpy(rgb).permute(2, 0, 1).float() / 255.0)
+        pb = torch.softmax(model(torch.stack(xs)).pb_logits, 1)[:, 1]
+        out.update(p_blur_mean=float(pb.mean()), p_blur_max=float(pb.max()),
+                   p_blur_frac_over_half=float((pb > 0.5).float().mean()), n_blur=len(xs))
+    return out
 
 
 def summarise(out: Path, results: List[Dict]) -> Dict:
@@ -504,11 +591,26 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> Tuple[TrainConfig, argpa
     ap.add_argument("--theta-alpha", type=float, default=d.theta_alpha,
                     help="θα (default: the preset's)")
     ap.add_argument("--no-augment", action="store_true", help="train without augmentation")
+    ap.add_argument("--rotate-fill", choices=("black", "reflect"), default=d.rotate_fill,
+                    help="rotation corners: black (torchvision default fill) or reflect")
+    ap.add_argument("--max-angle", type=float, default=d.max_angle,
+                    help="rotation range ±degrees (beside the k·90° turns)")
+    ap.add_argument("--erase-p", type=float, default=d.erase_p,
+                    help="probability of one occluding rectangle (black / blur / noise)")
+    ap.add_argument("--blank-p", type=float, default=d.blank_p,
+                    help="probability that a no_crack tile becomes a featureless tile")
+    ap.add_argument("--schedule", choices=("none", "plateau", "cosine"), default=d.schedule,
+                    help="learning-rate schedule (early stop still ends the run)")
+    ap.add_argument("--plateau-factor", type=float, default=d.plateau_factor)
+    ap.add_argument("--plateau-patience", type=int, default=d.plateau_patience)
+    ap.add_argument("--min-lr-fraction", type=float, default=d.min_lr_fraction)
     ap.add_argument("--limit-train", type=int, default=d.limit_train, metavar="N")
     ap.add_argument("--limit-eval", type=int, default=d.limit_eval, metavar="N")
     ap.add_argument("--threads", type=int, default=d.threads)
     ap.add_argument("--workers", type=int, default=d.workers)
     ap.add_argument("--no-progress", action="store_true")
+    ap.add_argument("--allow-held-out", action="store_true",
+                    help="allow --data to be a held-out style family (never for real runs)")
     ap.add_argument("--resume", nargs="?", const="auto", default=None, metavar="LAST_PT",
                     help="continue from <out>/seed<k>/last.pt (or the given last.pt, one seed only)")
     ap.add_argument("--plot", metavar="RUN_DIR", default=None,
@@ -517,17 +619,24 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> Tuple[TrainConfig, argpa
                     help="only rewrite RUN_DIR/summary.json from every seed*/result.json "
                          "(seeds trained by separate commands)")
     ap.add_argument("--test", metavar="CKPT", default=None,
-                    help="only evaluate CKPT on the test split of its dataset (or --data when "
-                         "given) and print the accuracy; with --write store it in CKPT")
+                    help="only evaluate CKPT (a checkpoint, or a bundle directory with --data) on "
+                         "the test split of its dataset (or --data when given) and print the "
+                         "accuracy and the blank-tile probe; with --write store it in CKPT")
     ap.add_argument("--write", action="store_true", help="with --test: write test_accuracy into CKPT")
+    ap.add_argument("--split", default="test", choices=layout.SPLITS,
+                    help="with --test: the split to measure (val for model selection)")
     a = ap.parse_args(argv)
     a.data_given = any(x == "--data" or x.startswith("--data=") for x in (argv or sys.argv[1:]))
     cfg = TrainConfig(preset=a.preset, data=a.data, out=a.out, seeds=tuple(a.seeds),
                       batch_size=a.batch_size, max_epochs=a.max_epochs, patience=a.patience,
                       lr_fe=a.lr_fe, lr_head=a.lr_head, weight_decay=a.weight_decay, lam=a.lam,
                       theta_alpha=a.theta_alpha, augment=not a.no_augment,
+                      rotate_fill=a.rotate_fill, max_angle=a.max_angle, erase_p=a.erase_p,
+                      blank_p=a.blank_p, schedule=a.schedule, plateau_factor=a.plateau_factor,
+                      plateau_patience=a.plateau_patience, min_lr_fraction=a.min_lr_fraction,
                       limit_train=a.limit_train, limit_eval=a.limit_eval, threads=a.threads,
-                      workers=a.workers, progress=not a.no_progress)
+                      workers=a.workers, progress=not a.no_progress,
+                      allow_held_out=a.allow_held_out)
     return cfg, a
 
 
@@ -543,6 +652,12 @@ def validate(cfg: TrainConfig) -> None:
             raise UsageError(f"--{name.replace('_', '-')} must be ≥ 1, got {v}")
     if cfg.lr_fe <= 0 or cfg.lr_head <= 0:
         raise UsageError("learning rates must be > 0")
+    for name in ("erase_p", "blank_p"):
+        v = getattr(cfg, name)
+        if not 0.0 <= v <= 1.0:
+            raise UsageError(f"--{name.replace('_', '-')} must be in [0, 1], got {v}")
+    if not 0.0 < cfg.plateau_factor < 1.0:
+        raise UsageError(f"--plateau-factor must be in (0, 1), got {cfg.plateau_factor}")
     if len(set(cfg.seeds)) != len(cfg.seeds):
         raise UsageError(f"--seeds {list(cfg.seeds)}: repeated seed")
 
@@ -563,7 +678,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return 0
         if a.test:
             return test_checkpoint(Path(a.test), Path(a.data) if a.data_given else None, cfg,
-                                   a.write)
+                                   a.write, a.split)
         if a.plot:
             run = Path(a.plot)
             dirs = sorted(p for p in run.glob("seed*") if (p / "metrics.jsonl").is_file())
@@ -578,7 +693,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 print(p)
             return 0
         validate(cfg)
-        desc = check_data(Path(cfg.data))
+        desc = check_data(Path(cfg.data), cfg.allow_held_out)
         resume_path: Optional[Path] = None
         if a.resume and a.resume != "auto":
             if len(cfg.seeds) != 1:

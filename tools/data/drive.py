@@ -44,10 +44,14 @@ def _gen(seed: int, *salt: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, *salt])))
 
 
-def build_road(seed: int, length: float, crack_rate: float = CRACK_RATE) -> R.Road:
+def build_road(seed: int, length: float, crack_rate: float = CRACK_RATE,
+               family: Optional[str] = None) -> R.Road:
     """The drive's road: 3.6 m lanes (dashed lines at ±1.8 m, solid edges at ±5.4 m), a crack
     with probability ``crack_rate`` every few metres in front of the camera (0: a crack-free
-    drive, for benchmarks), and hard negatives along the way."""
+    drive, for benchmarks), and hard negatives along the way. ``family`` (tools/data/styles.py):
+    surface, crack drawing and distractors of that style family instead of the classic look."""
+    if family is not None:
+        return _family_road(seed, length, crack_rate, family)
     rng = _gen(seed, 4242)
     v = rng.uniform(85, 120)
     warm = rng.uniform(-0.03, 0.06)
@@ -89,20 +93,61 @@ def build_road(seed: int, length: float, crack_rate: float = CRACK_RATE) -> R.Ro
     return R.Road(surf, cracks, feats, length, seed, cache_size=6)
 
 
-def camera_at(seed: int, i: int, speed: float) -> R.Camera:
+def _family_road(seed: int, length: float, crack_rate: float, family: str) -> R.Road:
+    from tools.data import styles as St
+    sty = St.FAMILIES[family]
+    rng = _gen(seed, 4343)
+    surf = St.make_surface(sty["surface"], rng, road_half=(-6.4, 6.4))
+    feats: List[R.Feature] = []
+    for x, dashed, w in ((-1.8, True, 0.12), (1.8, True, 0.12), (-5.4, False, 0.15), (5.4, False, 0.15)):
+        feats.append(R.Feature("lane_paint", -1.0, length + 1, dict(
+            x=x, z0=-1.0, z1=length + 1, width=w, dashed=dashed, dash=3.0, gap=6.0,
+            phase=float(rng.uniform(0, 9)), yellow=False, wear=float(rng.uniform(0.0, 0.5)),
+            seed=int(rng.integers(1 << 30)), angle=0.0)))
+    scene = {"sun": float(rng.uniform(0, 2 * math.pi))}
+    cracks: List[R.Crack] = []
+    z = 7.0
+    while z < length - 2:
+        if rng.uniform() < crack_rate:
+            c = St.make_crack(sty["crack"], rng, len(cracks) + 1, float(rng.uniform(-2.2, 2.2)), z, scene)
+            c.contrast = max(c.contrast, 0.6)
+            cracks.append(c)
+        z += rng.uniform(3.0, 7.0)
+    feats += St.make_distractors(sty["distractors"], rng, length, surf, sty["light"])
+    return R.Road(surf, cracks, feats, length, seed, cache_size=6)
+
+
+def camera_at(seed: int, i: int, speed: float, family: Optional[str] = None) -> R.Camera:
     t = i / FPS
     rng = _gen(seed, 77)
     ph = rng.uniform(0, 2 * math.pi, 4)
+    if family is not None:     # the family's camera pose, fixed for the drive, with the same sway
+        from tools.data import styles as St
+        base, _chain = St.make_camera(St.FAMILIES[family]["camera"], _gen(seed, 78), 0.0)
+        return R.Camera(x=0.3 * math.sin(2 * math.pi * t / 11 + ph[0]), z=speed * t, height=base.height,
+                        f=base.f, horizon=base.horizon + 1.2 * math.sin(2 * math.pi * t * 0.9 + ph[1]),
+                        yaw=0.012 * math.sin(2 * math.pi * t / 11 + ph[0] + math.pi / 2),
+                        roll=0.004 * math.sin(2 * math.pi * t * 0.5 + ph[2]))
     return R.Camera(x=0.3 * math.sin(2 * math.pi * t / 11 + ph[0]), z=speed * t, height=1.35, f=700.0,
                     horizon=150 + 1.2 * math.sin(2 * math.pi * t * 0.9 + ph[1]),
                     yaw=0.012 * math.sin(2 * math.pi * t / 11 + ph[0] + math.pi / 2),
                     roll=0.004 * math.sin(2 * math.pi * t * 0.5 + ph[2]))
 
 
-def render_frame(road: R.Road, seed: int, i: int, speed: float, far_m: float = FAR_M) -> Dict[str, np.ndarray]:
+def render_frame(road: R.Road, seed: int, i: int, speed: float, far_m: float = FAR_M,
+                 family: Optional[str] = None) -> Dict[str, np.ndarray]:
     """Frame ``i`` exactly as it goes into the video (before H.264), with its crack masks."""
-    cam = camera_at(seed, i, speed)
+    cam = camera_at(seed, i, speed, family)
     v = R.render_view(road, cam, 0, R.FRAME_H, ss=2, far=True, far_m=far_m)
+    if family is not None:     # the family's image chain and light, the same every frame
+        from tools.data import styles as St
+        sty = St.FAMILIES[family]
+        _base, chain = St.make_camera(sty["camera"], _gen(seed, 78), 0.0)
+        lrng = _gen(seed, 98)
+        img = St.camera_chain(v["bgr"], chain, lrng)
+        v["bgr"] = St.apply_light(sty["light"], img, lrng, 0, cam, chain)
+        v["camera"] = cam
+        return v
     rng = _gen(seed, 99, i)
     img = v["bgr"].astype(np.float32)
     t = i / FPS
@@ -169,13 +214,14 @@ def road_length(seconds: float, speed: float, far_m: float = FAR_M) -> float:
 
 def generate(out: Path, seed: int, seconds: float, speed: float = 9.0, crf: int = 27,
              max_mb: Optional[float] = None, progress: bool = True,
-             road: Optional[R.Road] = None, far_m: float = FAR_M, crack_rate: float = CRACK_RATE) -> Dict:
+             road: Optional[R.Road] = None, far_m: float = FAR_M, crack_rate: float = CRACK_RATE,
+             family: Optional[str] = None) -> Dict:
     """Render the drive into ``out``; ``road`` (from :func:`build_road` with the same seed and
     :func:`road_length`) may be passed in to share its chunk cache. ``far_m``: rendered road
     distance (the shipped drives use the default; tests use less to save time)."""
     n = int(round(seconds * FPS))
     if road is None:
-        road = build_road(seed, road_length(seconds, speed, far_m), crack_rate)
+        road = build_road(seed, road_length(seconds, speed, far_m), crack_rate, family)
     out.mkdir(parents=True, exist_ok=True)
     frames_dir = out / ".frames.partial"
     frames_dir.mkdir(exist_ok=True)
@@ -184,7 +230,7 @@ def generate(out: Path, seed: int, seconds: float, speed: float = 9.0, crf: int 
     t0 = time.time()
     with open(raw_path, "wb") as raw:
         for i in range(n):
-            v = render_frame(road, seed, i, speed, far_m)
+            v = render_frame(road, seed, i, speed, far_m, family)
             raw.write(v["bgr"].tobytes())
             truth_frames.append(frame_truth(v, i))
             if progress:
@@ -207,7 +253,7 @@ def generate(out: Path, seed: int, seconds: float, speed: float = 9.0, crf: int 
     x0, y0, x1, y1 = R.ROI_PX
     truth = {
         "synthetic": True, "note": NOTE, "generator": GENERATOR, "generator_version": VERSION,
-        "seed": seed, "crack_rate": crack_rate, "video": "drive.mp4", "far_m": far_m, "fps": FPS,
+        "seed": seed, "crack_rate": crack_rate, "family": family or "classic", "video": "drive.mp4", "far_m": far_m, "fps": FPS,
         "width": R.FRAME_W, "height": R.FRAME_H,
         "frame_count": n, "seconds": n / FPS, "speed_mps": speed, "h264_crf": crf,
         "roi": {"x0": R.ROI_NORM[0], "y0": R.ROI_NORM[1], "x1": R.ROI_NORM[2], "y1": R.ROI_NORM[3],
@@ -219,7 +265,10 @@ def generate(out: Path, seed: int, seconds: float, speed: float = 9.0, crf: int 
                             "within 4 px around it", "ambiguous": "anything else"},
         "polygon_rule": "mask = fill(polygons) - fill(holes) + outline(holes); OpenCV findContours "
                         "RETR_CCOMP, CHAIN_APPROX_SIMPLE; points are [x, y] pixel centres",
-        "camera": {"height_m": 1.35, "focal_px": 700.0, "horizon_px": 150.0},
+        "camera": ({"height_m": 1.35, "focal_px": 700.0, "horizon_px": 150.0} if family is None else
+                   {"height_m": round(camera_at(seed, 0, speed, family).height, 3),
+                    "focal_px": round(camera_at(seed, 0, speed, family).f, 1),
+                    "horizon_px": round(camera_at(seed, 0, speed, family).horizon, 1)}),
         "cracks": [{"id": c.id, "type": c.kind, "contrast": round(c.contrast, 3),
                     "ground_z_m": [round(c.z_min, 3), round(c.z_max, 3)],
                     "mean_width_mm": round(1000 * float(np.mean(np.concatenate([w for _, w in c.pieces]))), 2)}
@@ -257,7 +306,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--crack-rate", type=float, default=CRACK_RATE,
                     help=f"probability of a crack every 3-7 m of road (default {CRACK_RATE}; 0 renders a "
                          "crack-free drive, e.g. for the crack-free throughput benchmark)")
+    ap.add_argument("--family", default=None,
+                    help="render in a style family of tools/data/styles.py (A..E; e.g. the held-out "
+                         "family B); default: the classic look")
     a = ap.parse_args(argv)
+    if a.family is not None:
+        from tools.data import styles as St
+        if a.family not in St.FAMILIES:
+            print(f"error: --family {a.family!r}: unknown; choose one of {sorted(St.FAMILIES)}",
+                  file=sys.stderr)
+            return 2
     if not (0 <= a.crack_rate <= 1):
         print(f"error: --crack-rate must be in [0, 1], got {a.crack_rate}", file=sys.stderr)
         return 2
@@ -279,7 +337,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     cv2.setNumThreads(2)
     t0 = time.time()
     try:
-        truth = generate(a.out, a.seed, a.seconds, a.speed, a.crf, a.max_mb, crack_rate=a.crack_rate)
+        truth = generate(a.out, a.seed, a.seconds, a.speed, a.crf, a.max_mb, crack_rate=a.crack_rate,
+                         family=a.family)
     except (OSError, RuntimeError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -46,8 +46,19 @@ CRACK_MIN_INNER_FRAC = 0.002    # … and ≥ 0.2 % of the tile area lies in the
 INNER_MARGIN = 0.12             # inner part = tile shrunk by 12 % of its side on each edge
 
 KINDS = {0: "none", 1: "lane_paint", 2: "sealed_joint", 3: "expansion_joint", 4: "oil_stain",
-         5: "patch", 6: "manhole", 7: "shadow"}
+         5: "patch", 6: "manhole", 7: "shadow",
+         # style families (tools/data/styles.py)
+         8: "marking", 9: "tyre_mark", 10: "debris", 11: "stain"}
 KIND_IDS = {v: k for k, v in KINDS.items()}
+
+# Hooks of the style families (tools/data/styles.py registers them; the classic renderer needs
+# none): SURFACE_HOOKS[style](surface, v, gx0, gz0, W, H, rng) edits the asphalt colour v
+# (float32 H×W×3) in place; FEATURE_HOOKS[kind](feature, color, kindmap, gz0, gx0, rng) draws a
+# distractor like _draw_feature; CRACK_HOOKS[style](crack, color, gz0, rng) draws what goes
+# with a crack under its dark line (a sealant band, a lit rim).
+SURFACE_HOOKS: Dict[str, "object"] = {}
+FEATURE_HOOKS: Dict[str, "object"] = {}
+CRACK_HOOKS: Dict[str, "object"] = {}
 
 
 # --------------------------------------------------------------------------- noise
@@ -99,6 +110,8 @@ class Crack:
     contrast: float
     z_min: float = 0.0
     z_max: float = 0.0
+    style: str = "path"                 # crack drawing style (tools/data/styles.py)
+    params: Dict = field(default_factory=dict)
 
     def __post_init__(self):
         zs = np.concatenate([p[:, 1] for p, _ in self.pieces])
@@ -123,6 +136,8 @@ class Surface:
     mid_var: float
     road_half: Tuple[float, float]   # asphalt edges (left, right), metres
     seed: int
+    style: str = "asphalt_dense"     # surface style (tools/data/styles.py)
+    params: Dict = field(default_factory=dict)
 
 
 @dataclass
@@ -321,6 +336,8 @@ def _x_range(f: "Feature") -> Tuple[float, float]:
         return p["x"] - d, p["x"] + d
     if f.kind == "sealed_joint":
         return p["path"][:, 0].min() - p["width"], p["path"][:, 0].max() + p["width"]
+    if "x_range" in p:
+        return p["x_range"]
     return X_MIN, X_MAX
 
 
@@ -351,6 +368,8 @@ def render_chunk(road: Road, k: int) -> Dict[str, np.ndarray]:
     v = lum[..., None] * base[None, None, :] + (grain + stones)[..., None]
     v[..., 2] += tint * 60
     v[..., 0] -= tint * 40
+    if s.style in SURFACE_HOOKS:
+        SURFACE_HOOKS[s.style](s, v, gx0, gz0, W, H, rng)
     # road edge: shoulder (grass / gravel) outside the asphalt, computed only near the edges
     xs = X_MIN + (np.arange(W) + 0.5) / PX_PER_M
     for side, xe in ((0, s.road_half[0]), (1, s.road_half[1])):
@@ -383,9 +402,20 @@ def render_chunk(road: Road, k: int) -> Dict[str, np.ndarray]:
                 c1 = int(min(W, math.ceil((xb - X_MIN) * PX_PER_M) + 8))
                 if r1 > r0 and c1 > c0:
                     _draw_feature(f, color[r0:r1, c0:c1], kindmap[r0:r1, c0:c1], gz0 + r0, c0, rng)
+    for f in feats:
+        if f.kind in FEATURE_HOOKS:
+            r0 = int(max(0, math.floor(f.z_min * PX_PER_M) - gz0))
+            r1 = int(min(H, math.ceil(f.z_max * PX_PER_M) - gz0))
+            xa, xb = _x_range(f)
+            c0 = int(max(0, math.floor((xa - X_MIN) * PX_PER_M) - 8))
+            c1 = int(min(W, math.ceil((xb - X_MIN) * PX_PER_M) + 8))
+            if r1 > r0 and c1 > c0:
+                FEATURE_HOOKS[f.kind](f, color[r0:r1, c0:c1], kindmap[r0:r1, c0:c1], gz0 + r0, c0, rng)
     for c in road.cracks:
         if c.z_max < z0m or c.z_min > z1m:
             continue
+        if c.style in CRACK_HOOKS:
+            CRACK_HOOKS[c.style](c, color, gz0, rng)
         for pts, wid in c.pieces:
             px = _fix(_to_px(pts, gz0))
             for i in range(len(wid)):

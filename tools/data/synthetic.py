@@ -101,6 +101,45 @@ def random_camera(rng, z: float) -> R.Camera:
                     yaw=rng.normal(0, 0.025), roll=rng.normal(0, 0.015))
 
 
+def cut_tiles(view: Dict, img: np.ndarray, rng) -> List[Dict]:
+    """The labelled (non-ambiguous) tiles of one rendered view strip, in grid order, with
+    ``meta`` {cell, crack_frac, distractors}. Draws from ``rng`` in a fixed order."""
+    out = []
+    mask, cov, kind = view["mask"], view["cov"], view["kind"]
+    hs, ws = mask.shape
+    for (r, c, x0, y0, x1, y1) in R.grid_tiles():
+        s = rng.uniform(0.9, 1.12)
+        size = int(round(R.GRID_TILE * s))
+        cx = (x0 + x1) / 2 + rng.uniform(-12, 12)
+        cy = (y0 + y1) / 2 - STRIP_Y0 + rng.uniform(-12, 12)
+        tx0 = int(round(min(max(cx - size / 2, 0), ws - size)))
+        ty0 = int(round(min(max(cy - size / 2, 0), hs - size)))
+        ctx = 4
+        cy0, cx0 = max(0, ty0 - ctx), max(0, tx0 - ctx)
+        m_ctx = mask[cy0:ty0 + size + ctx, cx0:tx0 + size + ctx]
+        # label on the tile itself; no_crack additionally needs a crack-free margin
+        lab = R.tile_label(mask[ty0:ty0 + size, tx0:tx0 + size])
+        if lab == 0 and m_ctx.any():
+            lab = None
+        if lab is None:
+            continue
+        tile = cv2.resize(img[ty0:ty0 + size, tx0:tx0 + size], (TILE_OUT, TILE_OUT),
+                          interpolation=cv2.INTER_AREA if size > TILE_OUT else cv2.INTER_LINEAR)
+        tcov = cv2.resize(cov[ty0:ty0 + size, tx0:tx0 + size], (TILE_OUT, TILE_OUT),
+                          interpolation=cv2.INTER_LINEAR)
+        tmask = tcov >= R.MASK_COVERAGE
+        if lab == 1 and not tmask.any():
+            continue
+        kinds = np.bincount(kind[ty0:ty0 + size, tx0:tx0 + size].ravel(), minlength=len(R.KINDS))
+        present = [R.KINDS[k] for k in range(1, len(R.KINDS)) if kinds[k] >= 20]
+        out.append({"label": lab, "rgb": cv2.cvtColor(tile, cv2.COLOR_BGR2RGB),
+                    "mask": tmask if lab == 1 else None,
+                    "meta": {"cell": [r, c],
+                             "crack_frac": round(float(mask[ty0:ty0 + size, tx0:tx0 + size].mean()), 5),
+                             "distractors": present}})
+    return out
+
+
 def scene_tiles(split: str, seed: int, index: int, crack_rate: Optional[float] = None) -> List[Dict]:
     """All labelled (non-ambiguous) tiles of one scene, in a fixed order."""
     cv2.setNumThreads(1)
@@ -113,38 +152,9 @@ def scene_tiles(split: str, seed: int, index: int, crack_rate: Optional[float] =
         view = R.render_view(road, cam, STRIP_Y0, STRIP_Y1, ss=2, far=False)
         img = R.photometric(view["bgr"], rng)
         img = R.jpeg(img, int(rng.integers(35, 92)))
-        mask, cov, kind = view["mask"], view["cov"], view["kind"]
-        hs, ws = mask.shape
-        for (r, c, x0, y0, x1, y1) in R.grid_tiles():
-            s = rng.uniform(0.9, 1.12)
-            size = int(round(R.GRID_TILE * s))
-            cx = (x0 + x1) / 2 + rng.uniform(-12, 12)
-            cy = (y0 + y1) / 2 - STRIP_Y0 + rng.uniform(-12, 12)
-            tx0 = int(round(min(max(cx - size / 2, 0), ws - size)))
-            ty0 = int(round(min(max(cy - size / 2, 0), hs - size)))
-            ctx = 4
-            cy0, cx0 = max(0, ty0 - ctx), max(0, tx0 - ctx)
-            m_ctx = mask[cy0:ty0 + size + ctx, cx0:tx0 + size + ctx]
-            # label on the tile itself; no_crack additionally needs a crack-free margin
-            lab = R.tile_label(mask[ty0:ty0 + size, tx0:tx0 + size])
-            if lab == 0 and m_ctx.any():
-                lab = None
-            if lab is None:
-                continue
-            tile = cv2.resize(img[ty0:ty0 + size, tx0:tx0 + size], (TILE_OUT, TILE_OUT),
-                              interpolation=cv2.INTER_AREA if size > TILE_OUT else cv2.INTER_LINEAR)
-            tcov = cv2.resize(cov[ty0:ty0 + size, tx0:tx0 + size], (TILE_OUT, TILE_OUT),
-                              interpolation=cv2.INTER_LINEAR)
-            tmask = tcov >= R.MASK_COVERAGE
-            if lab == 1 and not tmask.any():
-                continue
-            kinds = np.bincount(kind[ty0:ty0 + size, tx0:tx0 + size].ravel(), minlength=8)
-            present = [R.KINDS[k] for k in range(1, 8) if kinds[k] >= 20]
-            out.append({"label": lab, "rgb": cv2.cvtColor(tile, cv2.COLOR_BGR2RGB),
-                        "mask": tmask if lab == 1 else None,
-                        "meta": {"scene": index, "view": v, "cell": [r, c],
-                                 "crack_frac": round(float(mask[ty0:ty0 + size, tx0:tx0 + size].mean()), 5),
-                                 "distractors": present}})
+        for t in cut_tiles(view, img, rng):
+            t["meta"] = {"scene": index, "view": v, **t["meta"]}
+            out.append(t)
     return out
 
 

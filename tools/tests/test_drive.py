@@ -173,3 +173,18 @@ def test_cli_rejects_bad_crack_rate(tmp_path, capsys):
     assert D.main(["--out", str(tmp_path / "d"), "--crack-rate", "1.5"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--crack-rate" in err[0]
+
+
+def test_family_drive_is_deterministic_and_differs_from_classic():
+    """--family B renders the held-out style family: same seed → same frame; its look differs
+    from the classic drive; the truth still comes from the crack layer."""
+    L = D.road_length(0.2, SPEED, 20.0)
+    a = D.render_frame(D.build_road(SEED, L, family="B"), SEED, 1, SPEED, 20.0, family="B")
+    b = D.render_frame(D.build_road(SEED, L, family="B"), SEED, 1, SPEED, 20.0, family="B")
+    c = D.render_frame(D.build_road(SEED, L), SEED, 1, SPEED, 20.0)
+    assert np.array_equal(a["bgr"], b["bgr"]) and np.array_equal(a["mask"], b["mask"])
+    assert not np.array_equal(a["bgr"], c["bgr"])
+    road = D.build_road(SEED, L, family="B")
+    assert road.surface.style == "concrete" and all(k.style == "walk" for k in road.cracks)
+    assert D.camera_at(SEED, 0, SPEED, "B").height >= 2.0          # family B's high camera
+    assert D.main(["--out", "/nonexistent-never-written", "--family", "Z"]) == 2

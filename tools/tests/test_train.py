@@ -51,7 +51,8 @@ def dataset(tmp_path_factory):
 
 def _cfg(dataset, out, **kw):
     base = dict(preset="tiny", data=str(dataset), out=str(out), seeds=(0,), batch_size=8,
-                max_epochs=3, patience=50, lr_fe=3e-3, lr_head=3e-3, threads=1, progress=False)
+                max_epochs=3, patience=50, lr_fe=3e-3, lr_head=3e-3, threads=1, progress=False,
+                schedule="none", erase_p=0.0, max_angle=15.0)
     base.update(kw)
     return tr.TrainConfig(**base)
 
@@ -97,7 +98,7 @@ def test_every_augmentation_keeps_image_and_mask_aligned():
     img[10:20, 5:40] = 255
     mask = (img[..., 0] > 0).astype(np.float32)
     for k in range(20):
-        a, m = augment(img, mask, 32, sample_rng(1, 0, k), AugmentConfig())
+        a, m = augment(img, mask, 32, sample_rng(1, 0, k), AugmentConfig(erase_p=0.0))
         assert a.shape == (32, 32, 3) and m.shape == (32, 32)
         assert np.abs(a[..., 0] / 255.0 - m).max() < 1e-6 + 1 / 255 * 2
 
@@ -216,3 +217,100 @@ def test_summarise_over_separately_trained_seeds(tmp_path, capsys):
     assert s["test_accuracy_mean"] == pytest.approx(0.93)
     assert s["test_accuracy_std"] == pytest.approx(np.std([0.9, 0.96], ddof=1))
     assert tr.main(["--summarise", str(tmp_path / "empty")]) == 2
+
+
+# ----------------------------------------------------------------------------- issue 13 augmentation
+from tools.data.loader import blank_tile, erase, rotate  # noqa: E402
+
+
+def test_rotation_fills_corners_black_like_torchvision():
+    """45° on a white square: the four corners become exactly 0 (torchvision's default fill),
+    the centre stays white; "reflect" (the old behaviour) leaves no black."""
+    img = np.full((64, 64, 3), 255, np.uint8)
+    out = rotate(img, 45.0, "black")
+    for (y, x) in ((0, 0), (0, 63), (63, 0), (63, 63)):
+        assert (out[y, x] == 0).all()
+    assert (out[32, 32] == 255).all()
+    corner = out[:8, :8, 0]
+    assert (corner == 0).mean() > 0.9
+    assert rotate(img, 45.0, "reflect").min() == 255
+    # through augment(): with a rotation drawn, black appears only in the corners
+    cfg = AugmentConfig(crop_scale=(1, 1), crop_ratio=(1, 1), hflip=0, vflip=0, rot90=False,
+                        max_angle=30.0, erase_p=0.0)
+    blacks = 0
+    for k in range(10):
+        a, _ = augment(img, None, 48, sample_rng(0, 0, k), cfg)
+        blacks += int((a[:4, :4] == 0).all(-1).any())
+        assert (a[20:28, 20:28] == 255).all()
+    assert blacks >= 5
+
+
+def test_erasing_modes_and_mask():
+    rng0 = np.random.default_rng(0)
+    img = rng0.integers(60, 200, (64, 64, 3)).astype(np.uint8)
+    cfg = AugmentConfig(erase_p=1.0)
+    seen = set()
+    for k in range(40):
+        out, m, box = erase(img, None, sample_rng(5, 0, k), cfg)
+        assert box is not None
+        t, l, h, w, mode = box
+        seen.add(mode)
+        outside = np.ones((64, 64), bool)
+        outside[t:t + h, l:l + w] = False
+        assert np.array_equal(out[outside], img[outside])            # only the rectangle changes
+        assert 0.02 * 64 * 64 * 0.8 <= h * w <= 0.25 * 64 * 64 * 1.2
+        if mode == "black":
+            assert (out[t:t + h, l:l + w] == 0).all()
+        elif mode == "noise":
+            assert out[t:t + h, l:l + w].std() > 1.0
+    assert seen == {"black", "blur", "noise"}
+    assert erase(img, None, sample_rng(5, 0, 0), AugmentConfig(erase_p=0.0))[2] is None
+
+
+def test_erasing_never_hides_most_of_a_crack():
+    img = np.full((64, 64, 3), 150, np.uint8)
+    mask = np.zeros((64, 64), np.float32)
+    mask[30:33, 10:40] = 1                                  # a short crack
+    img[mask > 0] = 20
+    cfg = AugmentConfig(erase_p=1.0, erase_scale=(0.2, 0.25))
+    for k in range(60):
+        out, m, box = erase(img, mask, sample_rng(9, 1, k), cfg)
+        if box is None:
+            continue
+        t, l, h, w, mode = box
+        hidden = mask[t:t + h, l:l + w].sum()
+        assert hidden <= 0.5 * mask.sum()
+        if mode == "black":                                 # the mask follows what is visible
+            assert m[t:t + h, l:l + w].sum() == 0
+
+
+def test_blank_tiles_only_for_no_crack():
+    img = np.random.default_rng(1).integers(0, 255, (40, 40, 3)).astype(np.uint8)
+    cfg = AugmentConfig(erase_p=0.0, blank_p=1.0)
+    for k in range(12):
+        a0, _ = augment(img, None, 32, sample_rng(2, 0, k), cfg, label=0)
+        assert a0.std() < 12                                # featureless
+        a1, _ = augment(img, None, 32, sample_rng(2, 0, k), cfg, label=1)
+        assert a1.std() > 30                                # a crack tile is never blanked
+    kinds = {int(blank_tile(img, np.random.default_rng(s)).mean() == 0) for s in range(20)}
+    assert kinds == {0, 1}
+
+
+def test_schedule_plateau_lowers_lr_and_resume_keeps_it(dataset, tmp_path):
+    cfg = _cfg(dataset, tmp_path / "p", max_epochs=5, schedule="plateau", plateau_patience=0,
+               plateau_factor=0.5, lr_fe=1e-6, lr_head=1e-6)   # tiny LR: val loss ~ flat
+    tr.train_one(cfg, 0)
+    rows = [json.loads(l) for l in (tmp_path / "p/seed0/metrics.jsonl").read_text().splitlines()]
+    lrs = [r["lr_fe"] for r in rows]
+    assert lrs[-1] < lrs[0]
+    ck = tr.torch_load(tmp_path / "p/seed0/last.pt")
+    assert ck["scheduler"] is not None
+
+
+def test_blank_probe_keys(dataset):
+    from tools import model as abn
+    m = abn.build("tiny")
+    ds = CrackDataset(dataset, "test", 32)
+    p = tr.blank_probe(m, ds, n_blur=5)
+    assert set(p) >= {"p_black", "p_grey", "p_blur_mean", "p_blur_max"} and p["n_blur"] == 5
+    assert all(0.0 <= p[k] <= 1.0 for k in ("p_black", "p_grey", "p_blur_mean"))

@@ -66,10 +66,15 @@ final class DemoCommand implements Callable<Integer> {
             throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, e.getMessage(), e);
         }
         Path outboxDir = alertOptions.outboxDirectoryOr(out.resolve("outbox"));
+        if (alertOptions.enabled()) {
+            org.crackcam.service.Preflight.writableDirectory(outboxDir, "outbox");
+        }
+        org.crackcam.delivery.AlertStage stage = null;
         try (ModelBundle bundle = bundleOptions.open();
              org.crackcam.delivery.AlertStage alerts = org.crackcam.delivery.AlertStage.forCommand(alertOptions,
                      "file", bundle.manifest().name(), bundle.directory().resolve("manifest.json"),
                      outboxDir).orElse(null)) {
+            stage = alerts;
             boolean synthetic = video == null || isSynthetic(bundle);
             Replay.Result r = Replay.run(bundle, Detector.TilingConfig.defaults(),
                     new Replay.Options(drive, out, selector, false, 500, false, System.console() != null,
@@ -93,6 +98,7 @@ final class DemoCommand implements Callable<Integer> {
             // the end of the demo: its alerts in the road office (docs/office.md), no broker needed
             org.crackcam.office.DemoOffice.importAndMap(outboxDir, out, spec.commandLine().getOut());
         }
+        ReplayCommand.undelivered(stage);
         return ExitCodes.OK;
     }
 
