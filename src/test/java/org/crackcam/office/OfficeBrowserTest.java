@@ -118,7 +118,7 @@ class OfficeBrowserTest {
         }
         // an alert whose source name is HTML, 30 m beside the drive (a crack of its own)
         ObjectNode evil = demo.get(0).deepCopy();
-        evil.put("alert_id", DemoAlerts.v7Like("evil"));
+        evil.put("alert_id", DemoAlerts.idLike("evil", '8'));
         evil.with("source").put("name", EVIL);
         evil.with("position").put("lat", evil.at("/position/lat").asDouble() + 0.0003);
         receiver.accept(null, DemoAlerts.bytes(evil));
@@ -139,7 +139,7 @@ class OfficeBrowserTest {
         browser.executeScript("window.notReloaded = 42;");
         // live: a new sighting elsewhere appears without a reload
         ObjectNode late = demo.get(1).deepCopy();
-        late.put("alert_id", DemoAlerts.v7Like("late"));
+        late.put("alert_id", DemoAlerts.idLike("late", '8'));
         late.with("position").put("lat", late.at("/position/lat").asDouble() - 0.0003);
         wait.until(d -> "live on".equals(d.findElement(By.id("live")).getAttribute("class")));
         receiver.accept(null, DemoAlerts.bytes(late));
