@@ -158,7 +158,10 @@ class OfficeBrowserTest {
         assertEquals(3, browser.findElements(By.cssSelector("#sightings .sighting")).size());
         assertEquals(6, browser.findElements(By.cssSelector("#trend circle")).size(), "3 points x (length, area)");
         wait.until(d -> !d.findElements(By.cssSelector(".sighting .box")).isEmpty());
+        browser.manage().window().setSize(new Dimension(1400, 1500)); // the sightings below the fold too
+        Thread.sleep(300);
         shot("office-crack.png");
+        browser.manage().window().setSize(new Dimension(1400, 900));
 
         // the crack page of the HTML alert: shown as text, nothing injected
         browser.get(base + "crack?id=" + evilId);
