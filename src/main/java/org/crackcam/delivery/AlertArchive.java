@@ -236,7 +236,7 @@ public final class AlertArchive {
         }
         if (have != null && rev == have) {
             JsonNode old = readStored(id);
-            if (doc.equals(old)) {
+            if (sameEvent(doc, old)) {
                 duplicates++;
                 Logger.debug("listen: duplicate alert {} revision {} dropped", id, rev);
                 return Outcome.DUPLICATE;
@@ -259,6 +259,22 @@ public final class AlertArchive {
         }
         stored++;
         return Outcome.STORED;
+    }
+
+    /**
+     * Whether two documents with the same (alert_id, revision) describe the same event: equal in
+     * every field but {@code time}, the wall-clock time of the sighting, which differs when the
+     * same drive is replayed again (docs/alerts.md: a re-run is a duplicate, not a collision).
+     */
+    static boolean sameEvent(JsonNode doc, JsonNode old) {
+        if (doc == null || old == null || !doc.isObject() || !old.isObject()) {
+            return false;
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode a = ((com.fasterxml.jackson.databind.node.ObjectNode) doc).deepCopy();
+        com.fasterxml.jackson.databind.node.ObjectNode b = ((com.fasterxml.jackson.databind.node.ObjectNode) old).deepCopy();
+        a.remove("time");
+        b.remove("time");
+        return a.equals(b);
     }
 
     /** The stored JSON of {@code id}, or null when it cannot be read. */
