@@ -62,6 +62,11 @@ abstract class OfficeStoreContract {
         List<JsonNode> base = DemoAlerts.documents();
         receiver.importFolder(DemoAlerts.outbox());
         long cracks = store.crackCount();
+        // the demo itself ended with its alerts in the office: a static map page with every crack
+        Path page = DemoAlerts.outbox().resolveSibling("office.html");
+        String html = Files.readString(page);
+        assertTrue(html.contains("id=\"static-data\"") && html.contains("\"latestAlertId\""), "static map page " + page);
+        assertEquals(cracks, html.split("\"latestAlertId\"", -1).length - 1, "one crack per record on the demo's page");
         long sightings = store.sightingCount();
         assertTrue(cracks >= 20, "the demo drive should give at least 20 cracks, got " + cracks);
         // one pass: every accepted alert is its own crack (the vehicle's tracker merged the frames already)
