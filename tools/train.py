@@ -78,6 +78,7 @@ class TrainConfig:
     workers: int = 0                # DataLoader worker processes (0 = load in the main process)
     progress: bool = True           # progress bar on stderr
     allow_held_out: bool = False    # train on a held-out style family (tools.data.families)
+    max_minutes: Optional[float] = None  # wall-clock budget of this process (not an epoch cap)
 
     def to_dict(self) -> Dict:
         d = asdict(self)
@@ -338,6 +339,9 @@ def train_one(cfg: TrainConfig, seed: int, resume: Optional[Path] = None,
         opt.load_state_dict(ck["optimizer"])
         if sched is not None and ck.get("scheduler") is not None:
             sched.load_state_dict(ck["scheduler"])
+            if isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                # the options of this command win over the saved ones
+                sched.patience, sched.factor = cfg.plateau_patience, cfg.plateau_factor
         elif sched is None:
             for g, lr in zip(opt.param_groups, (cfg.lr_fe, cfg.lr_head)):
                 g["lr"] = lr
@@ -369,6 +373,7 @@ def train_one(cfg: TrainConfig, seed: int, resume: Optional[Path] = None,
           file=sys.stderr)
 
     stopped_early = bad_epochs >= cfg.patience
+    stopped_by_time = False
     epoch = start_epoch - 1
     for epoch in range(start_epoch, cfg.max_epochs + 1):
         if bad_epochs >= cfg.patience:
@@ -428,6 +433,12 @@ def train_one(cfg: TrainConfig, seed: int, resume: Optional[Path] = None,
             print(f"[seed {seed}] early stop: no val-loss improvement for {bad_epochs} epochs",
                   file=sys.stderr)
             break
+        if cfg.max_minutes is not None and \
+                (time.time() - t_start + seconds) / 60.0 > cfg.max_minutes:
+            stopped_by_time = True
+            print(f"[seed {seed}] stopped: another epoch would exceed --max-minutes "
+                  f"{cfg.max_minutes:g} (resume with --resume)", file=sys.stderr)
+            break
 
     # test accuracy at the best-validation checkpoint, written back into the checkpoints
     best_model, best = load_checkpoint(run_dir / "best.pt")
@@ -446,6 +457,7 @@ def train_one(cfg: TrainConfig, seed: int, resume: Optional[Path] = None,
               "test_accuracy": test["acc"], "test_accuracy_ab": test["acc_ab"],
               "test_loss": test["loss"], "test_samples": test["n"], "blank_probe": probe,
               "epochs_run": len(history), "stopped_early": stopped_early,
+              "stopped_by_time_budget": stopped_by_time,
               "wall_seconds": round(wall, 1), "code_revision": meta["code_revision"],
               "train_config": cfg.to_dict(), "model_config": model.cfg.to_dict(),
               "command": " ".join(["python3", "-m", "tools.train"] + sys.argv[1:])}
@@ -609,6 +621,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> Tuple[TrainConfig, argpa
     ap.add_argument("--threads", type=int, default=d.threads)
     ap.add_argument("--workers", type=int, default=d.workers)
     ap.add_argument("--no-progress", action="store_true")
+    ap.add_argument("--max-minutes", type=float, default=None,
+                    help="wall-clock budget of this process: stop before an epoch would exceed it "
+                         "(result.json says so; --resume continues)")
     ap.add_argument("--allow-held-out", action="store_true",
                     help="allow --data to be a held-out style family (never for real runs)")
     ap.add_argument("--resume", nargs="?", const="auto", default=None, metavar="LAST_PT",
@@ -636,7 +651,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> Tuple[TrainConfig, argpa
                       plateau_patience=a.plateau_patience, min_lr_fraction=a.min_lr_fraction,
                       limit_train=a.limit_train, limit_eval=a.limit_eval, threads=a.threads,
                       workers=a.workers, progress=not a.no_progress,
-                      allow_held_out=a.allow_held_out)
+                      allow_held_out=a.allow_held_out, max_minutes=a.max_minutes)
     return cfg, a
 
 

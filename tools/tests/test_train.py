@@ -314,3 +314,8 @@ def test_blank_probe_keys(dataset):
     p = tr.blank_probe(m, ds, n_blur=5)
     assert set(p) >= {"p_black", "p_grey", "p_blur_mean", "p_blur_max"} and p["n_blur"] == 5
     assert all(0.0 <= p[k] <= 1.0 for k in ("p_black", "p_grey", "p_blur_mean"))
+
+
+def test_max_minutes_stops_after_an_epoch_and_says_so(dataset, tmp_path):
+    r = tr.train_one(_cfg(dataset, tmp_path / "t", max_epochs=50, max_minutes=1e-4), 0)
+    assert r["epochs_run"] == 1 and r["stopped_by_time_budget"] and not r["stopped_early"]
