@@ -268,7 +268,7 @@ public record Report(String createdAt, Map<String, Object> settings, Stat accura
             broken = true;
         } else if (!broken) {
             verdict = String.format(java.util.Locale.ROOT,
-                    "anchors sound: random ID %.3f (|·| ≤ %.2f), truth ID %.3f is the best on crack images",
+                    "anchors sound: random ID %.3f (within ±%.2f), truth ID %.3f is the best on crack images",
                     rid, RANDOM_TOLERANCE, tid);
         } else {
             List<String> why = new ArrayList<>();

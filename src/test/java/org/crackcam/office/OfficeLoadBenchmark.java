@@ -77,7 +77,7 @@ class OfficeLoadBenchmark {
                 int pass = i / demo.size();
                 ObjectNode n = base.deepCopy();
                 n.put("device_id", "bench-" + d);
-                n.put("alert_id", DemoAlerts.v7Like("bench/" + d + "/" + i));
+                n.put("alert_id", DemoAlerts.idLike("bench/" + d + "/" + i, '8'));
                 n.put("time", java.time.Instant.parse(base.get("time").asText()).plus(Duration.ofDays(pass)).toString());
                 n.with("position").put("lat", base.at("/position/lat").asDouble() + 0.01 * d);
                 list.add(DemoAlerts.bytes(n));
@@ -194,7 +194,7 @@ class OfficeLoadBenchmark {
                             Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                         }
                         ObjectNode n = demo.get(i % demo.size()).deepCopy();
-                        String id = DemoAlerts.v7Like("paced/" + dev + "/" + i);
+                        String id = DemoAlerts.idLike("paced/" + dev + "/" + i, '8');
                         n.put("device_id", dev);
                         n.put("alert_id", id);
                         n.put("time", java.time.Instant.parse(n.get("time").asText()).plus(Duration.ofDays(400)).toString());

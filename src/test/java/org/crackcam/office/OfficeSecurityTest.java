@@ -93,6 +93,15 @@ class OfficeSecurityTest {
                     HttpResponse.BodyHandlers.ofString()).statusCode());
             assertEquals(200, http.send(HttpRequest.newBuilder(api).header("Authorization", "Bearer " + token).build(),
                     HttpResponse.BodyHandlers.ofString()).statusCode());
+            HttpResponse<String> csv = http.send(HttpRequest.newBuilder(URI.create(s.url() + "export/cracks.csv?status=new"))
+                    .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, csv.statusCode());
+            assertTrue(csv.body().startsWith("id,status,type,lat,lon,"), csv.body());
+            HttpResponse<String> geo = http.send(HttpRequest.newBuilder(URI.create(s.url() + "export/cracks.geojson"))
+                    .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+            assertTrue(geo.body().contains("\"FeatureCollection\""), geo.body());
+            assertEquals(400, http.send(HttpRequest.newBuilder(URI.create(s.url() + "api/cracks?status=bogus"))
+                    .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
             // pages redirect to the login form; the form sets an HttpOnly, Secure, SameSite=Strict cookie
             assertEquals(303, http.send(HttpRequest.newBuilder(URI.create(s.url())).build(),
                     HttpResponse.BodyHandlers.ofString()).statusCode());
