@@ -26,9 +26,10 @@ import org.crackcam.tiles.TilePacker;
  * Frame → tiles → ABN → (flagged tiles only) LRP-BN → C1C → frame region mask, and the
  * relevance R inside each C1C region → {@link CrackMask} → frame crack-shaped mask.
  *
- * <p>Runs on one thread (the pipeline's). Tiles are packed either here, on that thread
- * ({@link #process(VideoFrame, String, long, Optional)}), or ahead on a {@link PackingPrefetcher}'s
- * thread ({@link #process(PackedFrame, String, long, Optional)}). Buffers (the own packed batch,
+ * <p>Runs on one thread (the pipeline's). One way in: {@link #submit} a packed frame (tiles packed
+ * ahead on a {@link PackingPrefetcher}'s thread), {@link #flush} at the end; results come to a
+ * {@link ResultSink} in frame order. {@link #process} is that same way for one frame at once
+ * (submit, then flush), for callers that want a result back (evaluation, tests). Buffers (the own packed batch,
  * the frame mask, the explanation maps) are allocated for the first frame and reused; the
  * {@link FrameResult}'s arrays are valid until the next call. Closing releases native memory (the bundle's sessions
  * belong to the bundle).
@@ -78,6 +79,7 @@ public final class Detector implements AutoCloseable {
         int m;
         /** Position of its first flagged tile in the relevance batch. */
         int first;
+        long submittedAt;
         long abnNanos;
         long relevanceNanos;
         long runNanos;
@@ -98,8 +100,12 @@ public final class Detector implements AutoCloseable {
     private byte[] shape = new byte[0];
     private final StageTimes times = new StageTimes();
     private TileGrid grid;
-    /** Own packer for {@link #process(VideoFrame, String, long, Optional)} and {@link #explainImage}; created on first use. */
+    /** Own packer for {@link #explainImage}; created on first use. */
     private TilePacker packer;
+    /** Own slot for {@link #process(VideoFrame, String, long, Optional)}; created on first use. */
+    private PackedFrame inline;
+    private FrameResult captured;
+    private final ResultSink capture = (slot, r, t) -> captured = r;
     private FloatBuffer lastBatch;
     private float[] probs = new float[0];
     private int[] flaggedSlots = new int[0];
@@ -182,6 +188,11 @@ public final class Detector implements AutoCloseable {
     /** Frames submitted whose results have not been delivered yet. */
     public int pendingFrames() {
         return count;
+    }
+
+    /** {@link System#nanoTime()} when the oldest pending frame was submitted (only while {@link #pendingFrames()} > 0). */
+    public long oldestPendingSinceNanos() {
+        return pending[head].submittedAt;
     }
 
     /** Flagged tiles of the frame given to the last {@link #submit}. */
@@ -273,7 +284,7 @@ public final class Detector implements AutoCloseable {
         grid = g;
     }
 
-    /** This detector's own packer, holding at least {@code n} tiles (inline packing, single images). */
+    /** This detector's own packer, holding at least {@code n} tiles (single images). */
     private TilePacker ownPacker(int n) {
         if (packer == null || packer.capacity() < n) {
             if (packer != null) {
@@ -284,28 +295,32 @@ public final class Detector implements AutoCloseable {
         return packer;
     }
 
-    /** Processes one frame, cutting and packing its tiles on the calling thread. */
+    /**
+     * Processes one frame at once, cutting and packing its tiles on the calling thread: a thin use
+     * of the one way in ({@link #submit} then {@link #flush}) with this detector's own slot around
+     * {@code frame}. The result's arrays are valid until the next call.
+     */
     public FrameResult process(VideoFrame frame, String sourceId, long wallTimeMicros, Optional<Position> position) {
         check();
-        times.reset();
-        long t0 = System.nanoTime();
-        TileGrid g = gridFor(frame.width, frame.height);
-        FloatBuffer batch = ownPacker(g.size()).pack(frame, g);
-        long tilingNanos = System.nanoTime() - t0;
-        return infer(frame, g, batch, tilingNanos, sourceId, wallTimeMicros, position);
+        if (inline == null) {
+            inline = new PackedFrame(mapH, mapW);
+        }
+        inline.bind(frame);
+        inline.pack(gridFor(frame.width, frame.height));
+        return process(inline, sourceId, wallTimeMicros, position);
     }
 
     /**
-     * Processes a frame whose tiles a {@link PackingPrefetcher} already packed (on its thread; its
-     * packing time is reported as the tiling time). Reads the slot's batch and pixels during the
-     * call only; the result's {@code frameBgr} is the slot's array (valid until the slot is given back).
+     * Processes a frame whose tiles a {@link PackingPrefetcher} already packed, at once
+     * ({@link #submit} then {@link #flush}): its packing time is reported as the tiling time. The
+     * result's {@code frameBgr} is the slot's array (valid until the slot is given back).
      */
     public FrameResult process(PackedFrame packed, String sourceId, long wallTimeMicros, Optional<Position> position) {
         check();
-        times.reset();
-        adopt(packed.grid());
-        return infer(packed.frame(), packed.grid(), packed.batch(), packed.tilingNanos(), sourceId, wallTimeMicros,
-                position);
+        captured = null;
+        submit(packed, sourceId, wallTimeMicros, position, capture);
+        flush(capture);
+        return captured;
     }
 
     private void check() {
@@ -349,6 +364,7 @@ public final class Detector implements AutoCloseable {
             }
         }
         p.slot = slot;
+        p.submittedAt = t1;
         p.sourceId = sourceId;
         p.wallTimeMicros = wallTimeMicros;
         p.position = position;
@@ -434,34 +450,6 @@ public final class Detector implements AutoCloseable {
             times.relevanceRunTiles = q.runTiles;
             sink.accept(slot, r, times);
         }
-    }
-
-    private FrameResult infer(VideoFrame frame, TileGrid g, FloatBuffer batch, long tilingNanos, String sourceId,
-                              long wallTimeMicros, Optional<Position> position) {
-        lastBatch = batch;
-        int n = g.size();
-        long t1 = System.nanoTime();
-        abn.run(batch, n, probs);
-        long t2 = System.nanoTime();
-        int m = 0;
-        for (int i = 0; i < n; i++) {
-            if (probs[i] >= threshold) {
-                flaggedSlots[m++] = i;
-            }
-        }
-        if (m > 0) {
-            relevance.run(batch, flaggedSlots, m, explanations, relevances);
-        }
-        long t3 = System.nanoTime();
-        FrameResult r = finish(frame, g, probs, flaggedSlots, m, 0, sourceId, wallTimeMicros, position);
-        times.tilingNanos = tilingNanos;
-        times.abnNanos = t2 - t1;
-        times.relevanceNanos = t3 - t2;
-        if (m > 0) {
-            times.relevanceRunNanos = t3 - t2;
-            times.relevanceRunTiles = m;
-        }
-        return r;
     }
 
     /**
@@ -560,6 +548,9 @@ public final class Detector implements AutoCloseable {
         closed = true;
         if (packer != null) {
             packer.close();
+        }
+        if (inline != null) {
+            inline.close();
         }
         c1c.close();
     }

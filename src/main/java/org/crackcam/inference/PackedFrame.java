@@ -17,13 +17,15 @@ import org.crackcam.tiles.TilePacker;
  */
 public final class PackedFrame {
 
-    private final VideoFrame frame = new VideoFrame();
+    private VideoFrame frame = new VideoFrame();
     private final int mapH;
     private final int mapW;
     private TilePacker packer;
     private TileGrid grid;
     private FloatBuffer batch;
     private long tilingNanos;
+    /** Time the loop waited for this slot to be ready, nanoseconds (set by the {@link Pipeline}). */
+    long waitNanos;
     /** Whether the consumer holds this slot (consumer thread only). */
     boolean held;
 
@@ -35,6 +37,11 @@ public final class PackedFrame {
     /** The decoded frame (pixels, index, timestamps). Do not keep it past the next {@code next()}. */
     public VideoFrame frame() {
         return frame;
+    }
+
+    /** Makes {@code f} this slot's frame (the detector's own slot for a frame packed on the calling thread). */
+    void bind(VideoFrame f) {
+        frame = f;
     }
 
     /** The grid the tiles were cut with. */
@@ -50,6 +57,11 @@ public final class PackedFrame {
     /** Wall time the packing thread spent cutting and packing this frame's tiles, nanoseconds. */
     public long tilingNanos() {
         return tilingNanos;
+    }
+
+    /** Time the consuming loop waited for this frame (decoded and packed) to be ready, nanoseconds. */
+    public long waitNanos() {
+        return waitNanos;
     }
 
     /** Packs {@link #frame} with {@code g}; on the packing thread. The packer grows (once) to the grid. */

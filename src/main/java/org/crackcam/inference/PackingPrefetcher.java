@@ -35,6 +35,14 @@ import org.tinylog.Logger;
  */
 public final class PackingPrefetcher implements AutoCloseable {
 
+    /** What the packing thread does when every slot is full (the consumer is behind). */
+    public enum BackPressure {
+        /** Wait for the consumer (files: no frame is lost). */
+        BLOCK,
+        /** Take back the oldest packed frame that the consumer has not taken yet and count it (live cameras: fresh frames). */
+        DROP_OLDEST
+    }
+
     private static final PackedFrame END = new PackedFrame(0, 0);
 
     private final FrameSource inner;
@@ -50,6 +58,10 @@ public final class PackingPrefetcher implements AutoCloseable {
     /** Slots the consumer holds, through {@code next} or {@code take} (consumer thread only). */
     private int heldCount;
     private final int hold;
+    private final BackPressure backPressure;
+    private final java.util.concurrent.atomic.AtomicLong dropped = new java.util.concurrent.atomic.AtomicLong();
+    /** A slot taken by {@link #await} and not yet returned by {@link #take} (consumer thread only). */
+    private PackedFrame ready;
     private boolean ended;
     /** Grid of the current frame size (packing thread only). */
     private TileGrid grid;
@@ -68,6 +80,13 @@ public final class PackingPrefetcher implements AutoCloseable {
      */
     public PackingPrefetcher(FrameSource inner, Detector.TilingConfig tiling, int mapH, int mapW, int depth,
                              int hold) {
+        this(inner, tiling, mapH, mapW, depth, hold, BackPressure.BLOCK);
+    }
+
+    /** As above, with a back-pressure policy. */
+    public PackingPrefetcher(FrameSource inner, Detector.TilingConfig tiling, int mapH, int mapW, int depth,
+                             int hold, BackPressure backPressure) {
+        this.backPressure = backPressure;
         if (depth < 1 || hold < 1) {
             throw new IllegalArgumentException("depth and hold must be >= 1, got " + depth + ", " + hold);
         }
@@ -96,10 +115,37 @@ public final class PackingPrefetcher implements AutoCloseable {
                 detector.maxPendingFrames());
     }
 
+    /** As {@link #of(FrameSource, Detector, int)}, with a back-pressure policy. */
+    public static PackingPrefetcher of(FrameSource inner, Detector detector, int depth, BackPressure backPressure) {
+        return new PackingPrefetcher(inner, detector.tiling(), detector.mapHeight(), detector.mapWidth(), depth,
+                detector.maxPendingFrames(), backPressure);
+    }
+
+    /** Packed frames taken back unread under {@link BackPressure#DROP_OLDEST}. */
+    public long dropped() {
+        return dropped.get();
+    }
+
+    /** A free slot; under DROP_OLDEST, the oldest packed frame not yet taken when none is free. */
+    private PackedFrame freeSlot() throws InterruptedException {
+        if (backPressure == BackPressure.DROP_OLDEST) {
+            PackedFrame s = free.poll();
+            if (s != null) {
+                return s;
+            }
+            s = full.poll(); // END is never in the queue while this thread runs
+            if (s != null) {
+                dropped.incrementAndGet();
+                return s;
+            }
+        }
+        return free.take();
+    }
+
     private void packLoop() {
         try {
             while (!closed) {
-                PackedFrame s = free.take();
+                PackedFrame s = freeSlot();
                 boolean more;
                 try {
                     more = inner.next(s.frame());
@@ -166,9 +212,12 @@ public final class PackingPrefetcher implements AutoCloseable {
         if (ended) {
             return null;
         }
-        PackedFrame s;
+        PackedFrame s = ready;
+        ready = null;
         try {
-            s = full.take();
+            if (s == null) {
+                s = full.take();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CrackcamException(CrackcamException.Kind.INTERNAL, "interrupted while waiting for a frame", e);
@@ -183,6 +232,23 @@ public final class PackingPrefetcher implements AutoCloseable {
         s.held = true;
         heldCount++;
         return s;
+    }
+
+    /**
+     * Waits at most {@code nanos} for the next frame (or the end) to be ready; true when
+     * {@link #take} will not wait. Consumer thread.
+     */
+    public boolean await(long nanos) {
+        if (ready != null || ended) {
+            return true;
+        }
+        try {
+            ready = full.poll(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CrackcamException(CrackcamException.Kind.INTERNAL, "interrupted while waiting for a frame", e);
+        }
+        return ready != null;
     }
 
     /** Gives a slot returned by {@link #take} back to the packing thread; do not use it afterwards. */

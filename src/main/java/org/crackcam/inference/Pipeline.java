@@ -1,95 +1,186 @@
 package org.crackcam.inference;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
 import org.crackcam.capture.FrameSource;
 import org.crackcam.capture.VideoFrame;
-import org.crackcam.pipeline.CrackcamException;
 import org.crackcam.pipeline.DetectionListener;
 import org.crackcam.pipeline.FrameResult;
 import org.tinylog.Logger;
 
 /**
- * The detection loop: a {@link FrameSource} through a {@link Detector} to
- * {@link DetectionListener}s, on the calling thread. With a {@link PackingPrefetcher} as the
- * source, frames arrive decoded and with their tiles packed (on the prefetcher's thread), and the
- * calling thread runs inference only; with a plain {@link FrameSource} it also cuts and packs. Listeners get every processed frame in
- * order and {@code onEnd()} when the source ends, fails or the loop is stopped. A decode error
- * ends the loop after {@code onEnd()} (so detections made before it are kept) and is rethrown.
+ * The frame loop: {@link FrameSource} → {@link PackingPrefetcher} (decode and pack ahead, on its
+ * own thread) → {@link Detector#submit} (ABN per frame, relevance batched over frames) →
+ * {@link DetectionListener}s and the {@link FrameObserver}, on the thread that calls
+ * {@link #run()}. {@code replay}, {@code demo} and {@code bench} (as an observer of stage times)
+ * run this loop.
  *
- * <p>With a {@link PackingPrefetcher}, the detector may batch the relevance graph over several
- * frames ({@link Detector#relevanceBatching}): the loop keeps each frame's slot until the
- * detector delivers its result, then runs the listeners and the observer and gives the slot
- * back. Results still reach them strictly in frame order, at most
- * {@link Detector#maxPendingFrames()} frames late. The end of the source, {@link #stop()} and an
- * error flush the pending frames first: their results are delivered, then {@code onEnd()}, then
- * the error is rethrown.
+ * <p>Ownership: a frame's {@link PackedFrame} slot is held from {@link PackingPrefetcher#take}
+ * until the listeners and the observer are done with its result, then given back; results reach
+ * them strictly in frame order, at most {@link Detector#maxPendingFrames()} frames late and, with a
+ * {@link Policies#relevanceLatency() latency bound}, at most about that long after the next frame
+ * was due. The end of the source, {@link #stop()} and an error (source, inference or listener)
+ * flush the pending frames first: their results are delivered, then every listener gets
+ * {@code onEnd()}, then the error is rethrown.
+ *
+ * <p>Policies ({@link Policies}): what a failing listener does ({@link OnListenerError#STOP}: the
+ * loop ends and rethrows; {@link OnListenerError#SKIP}: logged once per listener, counted, the
+ * frame goes on to the next listener), and how long relevance batching may hold a frame. The
+ * back-pressure policy belongs to the {@link PackingPrefetcher} (block for files, drop the oldest
+ * packed frame for live cameras, counted).
  */
 public final class Pipeline {
 
     /** Called after the listeners for every frame (overlays, progress, benchmarks); same thread. */
     @FunctionalInterface
     public interface FrameObserver {
-        void onFrame(FrameResult result, StageTimes times, long decodeNanos);
+        /**
+         * {@code slot} is the frame's (its pixels, batch, {@link PackedFrame#waitNanos()} and the
+         * source's decode time in {@code slot.frame().decodeNanos}); valid during the call only.
+         */
+        void onFrame(FrameResult result, StageTimes times, PackedFrame slot);
+    }
+
+    /** What a listener that throws does to the loop. */
+    public enum OnListenerError {
+        /** The loop ends (pending frames flushed, {@code onEnd()}), the error is rethrown. */
+        STOP,
+        /** Logged once per listener, counted; the loop goes on. */
+        SKIP
+    }
+
+    /**
+     * The loop's policies.
+     *
+     * @param relevanceLatency how long a frame's result may wait for a relevance batch while no next
+     *                         frame comes (then the batch runs); null: until the batch is full or the end
+     */
+    public record Policies(OnListenerError onListenerError, Duration relevanceLatency) {
+        /** Files: a failing listener stops the loop; batches wait for frames. */
+        public static final Policies FILE = new Policies(OnListenerError.STOP, null);
+
+        /** A live camera: skip a failing listener; a result waits at most {@code latency}. */
+        public static Policies live(Duration latency) {
+            return new Policies(OnListenerError.SKIP, latency);
+        }
     }
 
     /** Totals of one run. */
     public record Summary(long framesProcessed, long lastFrameIndex, long flaggedFrames, long flaggedTiles,
-                          long tiles, double wallSeconds, boolean stopped) {
+                          long tiles, double wallSeconds, boolean stopped, long listenerErrors) {
         public double framesPerSecond() {
             return wallSeconds > 0 ? framesProcessed / wallSeconds : 0;
         }
     }
 
-    private final FrameSource source;
     private final PackingPrefetcher packed;
+    private final boolean ownsPrefetcher;
     private final Detector detector;
     private final List<DetectionListener> listeners;
+    private final boolean[] listenerFailed;
     private final FrameObserver observer;
     private final boolean realtime;
+    private final Policies policies;
     private volatile boolean stopRequested;
-    /** Delivery to listeners and observer, then the slot goes back (prefetched path; no allocation per frame). */
+    /** Delivery to listeners and observer, then the slot goes back (no allocation per frame). */
     private final Detector.ResultSink sink;
-    private long processed, flaggedFrames, flaggedTiles, tiles, lastIndex;
+    private long processed, flaggedFrames, flaggedTiles, tiles, lastIndex, listenerErrors;
 
-    /** A loop that packs each frame's tiles on the calling thread. */
+    /**
+     * A loop over a plain source: it is read ahead by a {@link PackingPrefetcher} this loop makes
+     * (2 frames ahead) and closes at the end of {@link #run()}; the source itself stays the caller's.
+     */
     public Pipeline(FrameSource source, Detector detector, List<DetectionListener> listeners,
                     FrameObserver observer, boolean realtime) {
-        this(source, null, detector, listeners, observer, realtime);
+        this(PackingPrefetcher.of(borrowed(source), detector, 2), true, detector, listeners, observer, realtime,
+                Policies.FILE);
     }
 
     /**
      * A loop over frames packed ahead by {@code packed} (its tiling config must be the
      * detector's, and it must let the consumer hold {@link Detector#maxPendingFrames()} slots, as
-     * {@link PackingPrefetcher#of} does). A frame's slot is given back after the listeners and the
-     * observer are done with its result.
+     * {@link PackingPrefetcher#of} does); the caller closes it.
      */
     public Pipeline(PackingPrefetcher packed, Detector detector, List<DetectionListener> listeners,
                     FrameObserver observer, boolean realtime) {
-        this(null, packed, detector, listeners, observer, realtime);
+        this(packed, detector, listeners, observer, realtime, Policies.FILE);
     }
 
-    private Pipeline(FrameSource source, PackingPrefetcher packed, Detector detector,
-                     List<DetectionListener> listeners, FrameObserver observer, boolean realtime) {
-        this.source = source;
+    /** As above, with explicit policies. */
+    public Pipeline(PackingPrefetcher packed, Detector detector, List<DetectionListener> listeners,
+                    FrameObserver observer, boolean realtime, Policies policies) {
+        this(packed, false, detector, listeners, observer, realtime, policies);
+    }
+
+    private Pipeline(PackingPrefetcher packed, boolean owns, Detector detector, List<DetectionListener> listeners,
+                     FrameObserver observer, boolean realtime, Policies policies) {
         this.packed = packed;
+        this.ownsPrefetcher = owns;
         this.detector = detector;
         this.listeners = List.copyOf(listeners);
+        this.listenerFailed = new boolean[this.listeners.size()];
         this.observer = observer;
         this.realtime = realtime;
+        this.policies = policies;
         this.sink = (slot, r, t) -> {
-            deliver(r, t, slot.frame().decodeNanos);
-            packed.release(slot);
+            try {
+                deliver(r, t, slot);
+            } finally {
+                packed.release(slot);
+            }
         };
     }
 
-    private void deliver(FrameResult r, StageTimes t, long decode) {
-        for (DetectionListener l : listeners) {
-            l.onFrame(r);
+    /** The source seen through a view whose close does nothing (the caller closes the source). */
+    private static FrameSource borrowed(FrameSource s) {
+        return new FrameSource() {
+            @Override
+            public String id() {
+                return s.id();
+            }
+
+            @Override
+            public boolean next(VideoFrame frame) {
+                return s.next(frame);
+            }
+
+            @Override
+            public double frameRate() {
+                return s.frameRate();
+            }
+
+            @Override
+            public long durationMicros() {
+                return s.durationMicros();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    private void deliver(FrameResult r, StageTimes t, PackedFrame slot) {
+        for (int i = 0; i < listeners.size(); i++) {
+            DetectionListener l = listeners.get(i);
+            try {
+                l.onFrame(r);
+            } catch (RuntimeException e) {
+                if (policies.onListenerError() == OnListenerError.STOP) {
+                    throw e;
+                }
+                listenerErrors++;
+                if (!listenerFailed[i]) {
+                    listenerFailed[i] = true;
+                    Logger.error("{} failed on frame {} (skipped; later failures are counted only): {}",
+                            l.getClass().getSimpleName(), r.frameIndex(), e.toString());
+                }
+            }
         }
         if (observer != null) {
-            observer.onFrame(r, t, decode);
+            observer.onFrame(r, t, slot);
         }
         processed++;
         lastIndex = r.frameIndex();
@@ -107,31 +198,28 @@ public final class Pipeline {
 
     /** Runs to the end of the source (or {@link #stop()}). */
     public Summary run() throws InterruptedException {
-        VideoFrame own = packed == null ? new VideoFrame() : null;
-        String id = packed != null ? packed.id() : source.id();
-        processed = flaggedFrames = flaggedTiles = tiles = 0;
+        String id = packed.id();
+        processed = flaggedFrames = flaggedTiles = tiles = listenerErrors = 0;
         lastIndex = -1;
+        long bound = policies.relevanceLatency() == null ? -1 : policies.relevanceLatency().toNanos();
         long start = System.nanoTime();
         long firstTs = Long.MIN_VALUE;
         try {
             while (!stopRequested) {
-                long d0 = System.nanoTime();
-                PackedFrame slot = null;
-                VideoFrame frame;
-                if (packed != null) {
-                    slot = packed.take(); // held until the detector delivers its result
-                    if (slot == null) {
-                        break;
+                long w0 = System.nanoTime();
+                if (bound >= 0 && detector.pendingFrames() > 0) {
+                    long left = bound - (w0 - detector.oldestPendingSinceNanos());
+                    if (left <= 0 || !packed.await(left)) {
+                        detector.flush(sink); // no next frame within the bound: the waiting results go out
+                        continue;
                     }
-                    frame = slot.frame();
-                } else {
-                    if (!source.next(own)) {
-                        break;
-                    }
-                    frame = own;
                 }
-                // the source's own decode time (a decode-ahead source decodes on its own thread)
-                long decode = frame.decodeNanos > 0 ? frame.decodeNanos : System.nanoTime() - d0;
+                PackedFrame slot = packed.take(); // held until the detector delivers its result
+                if (slot == null) {
+                    break;
+                }
+                slot.waitNanos = System.nanoTime() - w0;
+                VideoFrame frame = slot.frame();
                 if (realtime) {
                     if (firstTs == Long.MIN_VALUE) {
                         firstTs = frame.timestampMicros;
@@ -143,36 +231,50 @@ public final class Pipeline {
                     }
                 }
                 long wall = System.currentTimeMillis() * 1000;
-                if (slot != null) {
-                    detector.submit(slot, id, wall, Optional.empty(), sink);
-                } else {
-                    FrameResult r = detector.process(frame, id, wall, Optional.empty());
-                    deliver(r, detector.times(), decode);
-                }
+                detector.submit(slot, id, wall, Optional.empty(), sink);
             }
-            if (packed != null) {
-                detector.flush(sink); // end of stream or stop: the pending frames' results
+            detector.flush(sink); // end of stream or stop: the pending frames' results
+        } catch (Throwable e) { // any error, checked or not, still ends the listeners
+            Logger.debug("loop over {} failed after {} frames: {}", id, processed, e.toString());
+            try {
+                detector.flush(sink); // frames processed before the error keep their results
+            } catch (RuntimeException f) {
+                e.addSuppressed(f);
             }
-        } catch (CrackcamException e) {
-            Logger.debug("source {} failed after {} frames: {}", id, processed, e.getMessage());
-            if (packed != null) {
-                try {
-                    detector.flush(sink); // frames processed before the error keep their results
-                } catch (RuntimeException f) {
-                    e.addSuppressed(f);
-                }
-            }
-            endListeners();
+            endListeners(e);
+            closeOwned();
             throw e;
         }
-        endListeners();
+        endListeners(null);
+        closeOwned();
         return new Summary(processed, lastIndex, flaggedFrames, flaggedTiles, tiles,
-                (System.nanoTime() - start) / 1e9, stopRequested);
+                (System.nanoTime() - start) / 1e9, stopRequested, listenerErrors);
     }
 
-    private void endListeners() {
+    private void closeOwned() {
+        if (ownsPrefetcher) {
+            packed.close();
+        }
+    }
+
+    /** Every listener gets {@code onEnd()}, also when another one's fails; the first failure is thrown (or added to {@code cause}). */
+    private void endListeners(Throwable cause) {
+        RuntimeException first = null;
         for (DetectionListener l : listeners) {
-            l.onEnd();
+            try {
+                l.onEnd();
+            } catch (RuntimeException e) {
+                if (cause != null) {
+                    cause.addSuppressed(e);
+                } else if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
         }
     }
 }

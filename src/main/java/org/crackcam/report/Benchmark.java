@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
@@ -28,13 +27,16 @@ import org.crackcam.inference.Detector;
 import org.crackcam.inference.LatencyRecorder;
 import org.crackcam.inference.PackedFrame;
 import org.crackcam.inference.PackingPrefetcher;
+import org.crackcam.inference.Pipeline;
 import org.crackcam.inference.StageTimes;
+import org.crackcam.capture.FrameSource;
 import org.crackcam.pipeline.CrackcamException;
 import org.crackcam.pipeline.FrameResult;
 
 /**
- * The {@code bench} measurement: per-stage latency of the pipeline over a video (decode and
- * tiling on the {@link PackingPrefetcher}'s thread, the rest on the calling thread); the pipeline's
+ * The {@code bench} measurement: per-stage latency of the one frame loop ({@link Pipeline}, observed
+ * through its {@link Pipeline.FrameObserver}) over a video (decode and tiling on the
+ * {@link PackingPrefetcher}'s thread, the rest on the calling thread); the pipeline's
  * throughput on frames without a flagged tile against bare ONNX Runtime running the same
  * batches (copied during the run) through a plain session in a loop; the relevance graph's
  * latency as a multiple of the ABN graph's at batch 1 and 8; resident memory.
@@ -52,39 +54,45 @@ public final class Benchmark {
     }
 
     /**
-     * Receives the detector's results (in frame order, possibly several per submitted frame when
-     * the relevance graph runs over a batch of frames): per-frame stages, overlay rendering of
-     * flagged frames; keeps the delivered slots until the loop has finished with the frame just
-     * submitted, and adds up the time spent on other frames' work during a submit.
+     * Observes the one frame loop ({@link Pipeline}): per-frame stages, overlay rendering of
+     * flagged frames, the bare ONNX Runtime run on each crack-free frame's batch right after it
+     * (interleaved) and the copied batches for the loop baseline. On the loop's thread.
      */
-    private static final class Sink implements Detector.ResultSink {
-        final LatencyRecorder decode, tilingT, abn, abnPerTile, relevance, relevancePerTile, relevanceRun, c1c, render;
+    private static final class Observer implements Pipeline.FrameObserver {
+        final LatencyRecorder decode = new LatencyRecorder("decode");
+        final LatencyRecorder frameWait = new LatencyRecorder("frame_wait");
+        final LatencyRecorder tilingT = new LatencyRecorder("tiling");
+        final LatencyRecorder abn = new LatencyRecorder("abn");
+        final LatencyRecorder relevance = new LatencyRecorder("relevance");
+        final LatencyRecorder c1c = new LatencyRecorder("c1c");
+        final LatencyRecorder render = new LatencyRecorder("render");
+        final LatencyRecorder cleanFrame = new LatencyRecorder("pipeline_clean_frame");
+        final LatencyRecorder relevancePerTile = new LatencyRecorder("relevance_per_flagged_tile");
+        final LatencyRecorder relevanceRun = new LatencyRecorder("relevance_run");
+        final LatencyRecorder abnPerTile = new LatencyRecorder("abn_per_tile");
+        final LatencyRecorder bareInterleaved = new LatencyRecorder("bare_ort_interleaved");
+        final List<float[]> stored = new ArrayList<>();
         final Detector detector;
-        final PackedFrame[] delivered;
-        int nDelivered;
+        final OrtSession plain;
+        final int storedBatches;
         long frames, flaggedFrames, flaggedTiles, tiles, abnNanos, relevanceNanos, runs;
-        /** Relevance runs, C1C and delivery work during the current submit (not the submitted frame's own). */
-        long excluded;
 
-        Sink(Detector detector, LatencyRecorder... r) {
+        Observer(Detector detector, OrtSession plain, int storedBatches) {
             this.detector = detector;
-            this.delivered = new PackedFrame[detector.maxPendingFrames() + 1];
-            decode = r[0];
-            tilingT = r[1];
-            abn = r[2];
-            abnPerTile = r[3];
-            relevance = r[4];
-            relevancePerTile = r[5];
-            relevanceRun = r[6];
-            c1c = r[7];
-            render = r[8];
+            this.plain = plain;
+            this.storedBatches = storedBatches;
+        }
+
+        List<LatencyRecorder> stages() {
+            return List.of(decode, frameWait, tilingT, abn, relevance, relevanceRun, c1c, render, cleanFrame,
+                    abnPerTile, relevancePerTile);
         }
 
         @Override
-        public void accept(PackedFrame slot, FrameResult r, StageTimes t) {
-            long s0 = System.nanoTime();
+        public void onFrame(FrameResult r, StageTimes t, PackedFrame slot) {
             frames++;
             decode.add(slot.frame().decodeNanos);
+            frameWait.add(slot.waitNanos());
             tilingT.add(t.tilingNanos);
             abn.add(t.abnNanos);
             abnPerTile.add(t.abnNanos / t.tiles);
@@ -95,6 +103,7 @@ public final class Benchmark {
                 relevanceNanos += t.relevanceRunNanos;
                 runs++;
             }
+            int perTile = 3 * detector.mapHeight() * detector.mapWidth();
             if (t.flagged > 0) {
                 flaggedFrames++;
                 flaggedTiles += t.flagged;
@@ -108,18 +117,54 @@ public final class Benchmark {
                     opencv_imgcodecs.imencode(".jpg", img, jpg);
                 }
                 render.add(System.nanoTime() - r0);
+            } else {
+                // the crack-free frame's own loop work: wait for its decoded, packed frame + ABN + its result
+                cleanFrame.add(slot.waitNanos() + t.abnNanos + t.c1cNanos);
+                long[] bshape = {t.tiles, 3, detector.mapHeight(), detector.mapWidth()};
+                long b0 = System.nanoTime();
+                try (OnnxTensor x = OnnxTensor.createTensor(ModelBundle.environment(), slot.batch(), bshape);
+                     OrtSession.Result br = plain.run(Map.of("image", x), java.util.Set.of("p_pb"))) {
+                    ((OnnxTensor) br.get("p_pb").orElseThrow()).getFloatBuffer();
+                } catch (OrtException e) {
+                    throw new CrackcamException(CrackcamException.Kind.INTERNAL, "bare ONNX Runtime run: "
+                            + e.getMessage(), e);
+                }
+                bareInterleaved.add(System.nanoTime() - b0);
             }
-            delivered[nDelivered++] = slot;
-            excluded += System.nanoTime() - s0 + t.c1cNanos + t.relevanceRunNanos;
+            if (stored.size() < storedBatches) {
+                FloatBuffer b = slot.batch().duplicate();
+                b.clear().limit(t.tiles * perTile);
+                float[] copy = new float[t.tiles * perTile];
+                b.get(copy);
+                stored.add(copy);
+            }
         }
+    }
 
-        void release(PackingPrefetcher source) {
-            for (int i = 0; i < nDelivered; i++) {
-                source.release(delivered[i]);
-                delivered[i] = null;
+    /** The first {@code max} frames of {@code s} (the caller closes {@code s}). */
+    private static FrameSource firstFrames(FrameSource s, int max) {
+        return new FrameSource() {
+            int n;
+
+            @Override
+            public String id() {
+                return s.id();
             }
-            nDelivered = 0;
-        }
+
+            @Override
+            public boolean next(VideoFrame frame) {
+                return n++ < max && s.next(frame);
+            }
+
+            @Override
+            public double frameRate() {
+                return s.frameRate();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     private Benchmark() {
@@ -127,22 +172,10 @@ public final class Benchmark {
 
     public static Map<String, Object> run(ModelBundle bundle, Detector.TilingConfig tiling, Options o)
             throws OrtException, IOException {
-        LatencyRecorder decode = new LatencyRecorder("decode");
-        LatencyRecorder frameWait = new LatencyRecorder("frame_wait");
-        LatencyRecorder tilingT = new LatencyRecorder("tiling");
-        LatencyRecorder abn = new LatencyRecorder("abn");
-        LatencyRecorder relevance = new LatencyRecorder("relevance");
-        LatencyRecorder c1c = new LatencyRecorder("c1c");
-        LatencyRecorder render = new LatencyRecorder("render");
-        LatencyRecorder cleanFrame = new LatencyRecorder("pipeline_clean_frame");
-        LatencyRecorder relevancePerTile = new LatencyRecorder("relevance_per_flagged_tile");
-        LatencyRecorder relevanceRun = new LatencyRecorder("relevance_run");
-        Sink sink = null;
-        LatencyRecorder abnPerTile = new LatencyRecorder("abn_per_tile");
-        List<float[]> stored = new ArrayList<>();
+        Observer obs = null;
+        List<float[]> stored = List.of();
         int tilesPerFrame = 0;
         int perTile = 0;
-        long frames = 0, flaggedFrames = 0, flaggedTiles = 0;
         int relevanceBatch = o.relevanceBatch();
         var env = ModelBundle.environment();
         String abnFile = bundle.directory().resolve(bundle.manifest().graphs().get("abn").file()).toString();
@@ -150,7 +183,6 @@ public final class Benchmark {
         // bundle's own sessions get (one factory: threads, optimisation level, provider). It runs
         // each crack-free frame's batch right after the pipeline did (interleaved, so both see
         // the same machine load), and again in a loop over copied batches afterwards.
-        LatencyRecorder bareInterleaved = new LatencyRecorder("bare_ort_interleaved");
         LatencyRecorder bare = new LatencyRecorder("bare_ort_abn_batch");
         double pipelineSeconds;
         try (OrtSession.SessionOptions so = bundle.sessionOptions();
@@ -158,58 +190,22 @@ public final class Benchmark {
             long runStart = System.nanoTime();
             try (FileFrameSource file = FileFrameSource.open(o.video(), FrameSelector.all());
                  Detector detector = Replay.batching(new Detector(bundle, tiling), relevanceBatch);
-                 PackingPrefetcher source = PackingPrefetcher.of(file, detector, 2)) {
+                 PackingPrefetcher source = PackingPrefetcher.of(firstFrames(file, o.maxFrames()), detector, 2)) {
                 tilesPerFrame = detector.gridFor(file.width(), file.height()).size();
                 perTile = 3 * detector.mapHeight() * detector.mapWidth();
-                sink = new Sink(detector, decode, tilingT, abn, abnPerTile, relevance, relevancePerTile, relevanceRun,
-                        c1c, render);
-                long submitted = 0;
+                obs = new Observer(detector, plain, o.storedBatches());
+                stored = obs.stored;
                 try {
-                    while (submitted < o.maxFrames()) {
-                        // wait for the next frame, decoded and packed on the prefetcher's thread
-                        long f0 = System.nanoTime();
-                        PackedFrame packed = source.take();
-                        if (packed == null) {
-                            break;
-                        }
-                        long f1 = System.nanoTime();
-                        frameWait.add(f1 - f0);
-                        sink.excluded = 0;
-                        // ABN; may run the relevance graph on a batch of frames and deliver them to the sink
-                        detector.submit(packed, source.id(), System.currentTimeMillis() * 1000, Optional.empty(), sink);
-                        long f2 = System.nanoTime();
-                        submitted++;
-                        int nTiles = detector.grid().size();
-                        if (detector.lastSubmittedFlagged() == 0) {
-                            // the crack-free frame's own work: wait + ABN + its result, without the
-                            // relevance runs, C1C and rendering of other frames delivered meanwhile
-                            cleanFrame.add(f2 - f0 - sink.excluded);
-                            FloatBuffer b = detector.lastBatch();
-                            long[] bshape = {nTiles, 3, detector.mapHeight(), detector.mapWidth()};
-                            long b0 = System.nanoTime();
-                            try (OnnxTensor x = OnnxTensor.createTensor(env, b, bshape);
-                                 OrtSession.Result br = plain.run(Map.of("image", x), java.util.Set.of("p_pb"))) {
-                                ((OnnxTensor) br.get("p_pb").orElseThrow()).getFloatBuffer();
-                            }
-                            bareInterleaved.add(System.nanoTime() - b0);
-                        }
-                        if (stored.size() < o.storedBatches()) {
-                            FloatBuffer b = detector.lastBatch().duplicate();
-                            b.clear().limit(nTiles * perTile);
-                            float[] copy = new float[nTiles * perTile];
-                            b.get(copy);
-                            stored.add(copy);
-                        }
-                        sink.release(source); // slots of delivered frames (the submitted one may still wait)
-                    }
+                    new Pipeline(source, detector, List.of(), obs, false).run(); // the one frame loop
                 } catch (CrackcamException e) {
-                    if (submitted == 0) {
+                    if (obs.frames == 0) {
                         throw e;
                     }
-                    // a decode error: the frames before it still count (flushed below)
+                    // a decode error: the frames before it still count (the loop flushed them)
                 }
-                detector.flush(sink); // frames still waiting for a relevance batch
-                sink.release(source);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CrackcamException(CrackcamException.Kind.INTERNAL, "interrupted", e);
             }
             pipelineSeconds = (System.nanoTime() - runStart) / 1e9;
             if (stored.isEmpty()) {
@@ -242,21 +238,18 @@ public final class Benchmark {
         out.put("bundle", bundle.manifest().name());
         out.put("execution_provider", bundle.provider().toString());
         out.put("intra_op_threads", bundle.options().intraOpThreads());
-        if (sink != null) {
-            frames = sink.frames;
-            flaggedFrames = sink.flaggedFrames;
-            flaggedTiles = sink.flaggedTiles;
-        }
+        long frames = obs == null ? 0 : obs.frames;
+        long flaggedFrames = obs == null ? 0 : obs.flaggedFrames;
+        long flaggedTiles = obs == null ? 0 : obs.flaggedTiles;
         out.put("frames", frames);
         out.put("frames_flagged", flaggedFrames);
         out.put("tiles_per_frame", tilesPerFrame);
         out.put("tiles_flagged", flaggedTiles);
         out.put("relevance_batch", relevanceBatch);
-        out.put("relevance_runs", sink == null ? 0 : sink.runs);
+        out.put("relevance_runs", obs == null ? 0 : obs.runs);
         out.put("pipeline_wall_s", Replay.round3(pipelineSeconds));
         Map<String, Object> stages = new LinkedHashMap<>();
-        for (LatencyRecorder lr : List.of(decode, frameWait, tilingT, abn, relevance, relevanceRun, c1c, render, cleanFrame,
-                abnPerTile, relevancePerTile)) {
+        for (LatencyRecorder lr : obs.stages()) {
             stages.put(lr.summary().stage(), Replay.stageJson(lr.summary()));
         }
         out.put("stages", stages);
@@ -264,8 +257,8 @@ public final class Benchmark {
         int h = bundle.manifest().input().height();
         int w = bundle.manifest().input().width();
         LatencyRecorder.Summary bareS = bare.summary();
-        LatencyRecorder.Summary bareI = bareInterleaved.summary();
-        LatencyRecorder.Summary cleanS = cleanFrame.summary();
+        LatencyRecorder.Summary bareI = obs.bareInterleaved.summary();
+        LatencyRecorder.Summary cleanS = obs.cleanFrame.summary();
         // Frames without a flagged tile run decode + tiling + ABN only: the like-for-like comparison,
         // against bare ORT on the same batches measured right after each frame (medians: robust to
         // other processes on the machine).
@@ -334,12 +327,13 @@ public final class Benchmark {
             rel.put("batch_" + batch, b);
         }
         // Per flagged tile: all relevance runs' time / flagged tiles, against all ABN time / tiles.
-        LatencyRecorder.Summary rpt = relevancePerTile.summary();
-        LatencyRecorder.Summary apt = abnPerTile.summary();
-        boolean anyFlagged = sink != null && sink.flaggedTiles > 0;
+        LatencyRecorder.Summary rpt = obs.relevancePerTile.summary();
+        LatencyRecorder.Summary apt = obs.abnPerTile.summary();
+        Observer sink = obs;
+        boolean anyFlagged = sink.flaggedTiles > 0;
         rel.put("pipeline_relevance_per_flagged_tile_ms",
                 anyFlagged ? Replay.round3(sink.relevanceNanos / 1e6 / sink.flaggedTiles) : null);
-        rel.put("pipeline_abn_per_tile_ms", sink == null || sink.tiles == 0 ? null
+        rel.put("pipeline_abn_per_tile_ms", sink.tiles == 0 ? null
                 : Replay.round3(sink.abnNanos / 1e6 / sink.tiles));
         rel.put("pipeline_relevance_per_flagged_tile_over_abn_per_tile", !anyFlagged ? null
                 : Replay.round3(((double) sink.relevanceNanos / sink.flaggedTiles) / ((double) sink.abnNanos / sink.tiles)));

@@ -104,8 +104,8 @@ public final class Replay {
             }
             ProgressBar bar = o.progress() ? new ProgressBar(err, source.durationMicros()) : null;
             long[] counts = new long[2];
-            Pipeline.FrameObserver observer = (r, t, decodeNanos) -> {
-                decode.add(decodeNanos);
+            Pipeline.FrameObserver observer = (r, t, slot) -> {
+                decode.add(slot.frame().decodeNanos);
                 tilingT.add(t.tilingNanos);
                 abn.add(t.abnNanos);
                 if (t.flagged > 0) {
