@@ -16,6 +16,13 @@ public final class VideoFrame {
     public long index;
     /** Presentation time in the source, microseconds. */
     public long timestampMicros;
+    /**
+     * UTC wall-clock time of capture, microseconds since the epoch; 0 when the source does not know
+     * it (files: the loop uses the time of processing).
+     */
+    public long wallTimeMicros;
+    /** Where the vehicle was at this frame, when the source knows it (the service's camera loop). */
+    public java.util.Optional<org.crackcam.pipeline.Position> position = java.util.Optional.empty();
     /** Time the source spent decoding this frame (and any frames it skipped), nanoseconds. */
     public long decodeNanos;
 

@@ -66,6 +66,14 @@ public final class Detector implements AutoCloseable {
          * call only; {@code slot} is the frame's (the caller gives it back when done).
          */
         void accept(PackedFrame slot, FrameResult result, StageTimes times);
+
+        /**
+         * A submitted frame whose result cannot be made (its ABN or its relevance batch failed):
+         * the caller gets its slot back here, then the error is thrown. After {@link #submit} every
+         * slot comes back exactly once, through {@code accept} or {@code discard}.
+         */
+        default void discard(PackedFrame slot) {
+        }
     }
 
     /** A frame whose ABN ran and whose result waits for the relevance batch (one per ring entry, reused). */
@@ -346,7 +354,7 @@ public final class Detector implements AutoCloseable {
             throw new IllegalStateException("submit from a result sink");
         }
         if (count > 0 && slot.grid() != grid) {
-            flush(sink); // pending frames finish with their own grid and mask size
+            flushBefore(slot, sink); // pending frames finish with their own grid and mask size
         }
         adopt(slot.grid());
         lastBatch = slot.batch();
@@ -355,7 +363,12 @@ public final class Detector implements AutoCloseable {
         // (head + count) where it is.
         Pending p = pending[(head + count) % pending.length];
         long t1 = System.nanoTime();
-        abn.run(slot.batch(), n, p.probs);
+        try {
+            abn.run(slot.batch(), n, p.probs);
+        } catch (RuntimeException e) {
+            sink.discard(slot);
+            throw e;
+        }
         long t2 = System.nanoTime();
         int m = 0;
         for (int i = 0; i < n; i++) {
@@ -374,7 +387,7 @@ public final class Detector implements AutoCloseable {
         p.runTiles = 0;
         lastFlagged = m;
         if (count > 0 && staged + m > batchTiles) {
-            flush(sink); // this frame's tiles would not fit: run the batch without them
+            flushBefore(slot, sink); // this frame's tiles would not fit: run the batch without them
         }
         for (int j = 0; j < m; j++) {
             relevance.stage(slot.batch(), p.flagged[j], staged + j);
@@ -384,6 +397,16 @@ public final class Detector implements AutoCloseable {
         count++;
         if (staged == 0 || staged >= batchTiles || count >= pending.length) {
             flush(sink);
+        }
+    }
+
+    /** Flushes the frames pending before {@code slot}'s; if that fails, {@code slot} is discarded too. */
+    private void flushBefore(PackedFrame slot, ResultSink sink) {
+        try {
+            flush(sink);
+        } catch (RuntimeException e) {
+            sink.discard(slot);
+            throw e;
         }
     }
 
@@ -405,7 +428,14 @@ public final class Detector implements AutoCloseable {
                 relevance.runStaged(staged, explanations, relevances);
             } catch (RuntimeException e) {
                 for (int k = 0; k < count; k++) {
-                    pending[(head + k) % pending.length].slot = null;
+                    Pending q = pending[(head + k) % pending.length];
+                    PackedFrame dropped = q.slot;
+                    q.slot = null;
+                    try {
+                        sink.discard(dropped);
+                    } catch (RuntimeException f) {
+                        e.addSuppressed(f);
+                    }
                 }
                 head = (head + count) % pending.length;
                 count = 0;

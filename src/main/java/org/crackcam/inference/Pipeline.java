@@ -2,10 +2,10 @@ package org.crackcam.inference;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 
 import org.crackcam.capture.FrameSource;
 import org.crackcam.capture.VideoFrame;
+import org.crackcam.pipeline.CrackcamException;
 import org.crackcam.pipeline.DetectionListener;
 import org.crackcam.pipeline.FrameResult;
 import org.tinylog.Logger;
@@ -41,13 +41,24 @@ public final class Pipeline {
          * source's decode time in {@code slot.frame().decodeNanos}); valid during the call only.
          */
         void onFrame(FrameResult result, StageTimes times, PackedFrame slot);
+
+        /**
+         * Under {@link OnListenerError#SKIP}: a listener failed on a frame, or a frame's inference
+         * failed and its result was dropped ({@code what} says which, with the frame). Same thread.
+         */
+        default void onSkipped(String what, RuntimeException e) {
+        }
     }
 
-    /** What a listener that throws does to the loop. */
+    /** What a listener, or the inference of one frame, that throws does to the loop. */
     public enum OnListenerError {
         /** The loop ends (pending frames flushed, {@code onEnd()}), the error is rethrown. */
         STOP,
-        /** Logged once per listener, counted; the loop goes on. */
+        /**
+         * Logged once per listener (and once for inference), counted, reported to
+         * {@link FrameObserver#onSkipped}; the loop goes on. A CONFIGURATION error (the ROI holds no
+         * tile in the frame) still stops it: no later frame can cure it.
+         */
         SKIP
     }
 
@@ -69,7 +80,7 @@ public final class Pipeline {
 
     /** Totals of one run. */
     public record Summary(long framesProcessed, long lastFrameIndex, long flaggedFrames, long flaggedTiles,
-                          long tiles, double wallSeconds, boolean stopped, long listenerErrors) {
+                          long tiles, double wallSeconds, boolean stopped, long skippedErrors) {
         public double framesPerSecond() {
             return wallSeconds > 0 ? framesProcessed / wallSeconds : 0;
         }
@@ -86,7 +97,8 @@ public final class Pipeline {
     private volatile boolean stopRequested;
     /** Delivery to listeners and observer, then the slot goes back (no allocation per frame). */
     private final Detector.ResultSink sink;
-    private long processed, flaggedFrames, flaggedTiles, tiles, lastIndex, listenerErrors;
+    private long processed, flaggedFrames, flaggedTiles, tiles, lastIndex, skippedErrors;
+    private boolean inferenceFailed;
 
     /**
      * A loop over a plain source: it is read ahead by a {@link PackingPrefetcher} this loop makes
@@ -124,10 +136,18 @@ public final class Pipeline {
         this.observer = observer;
         this.realtime = realtime;
         this.policies = policies;
-        this.sink = (slot, r, t) -> {
-            try {
-                deliver(r, t, slot);
-            } finally {
+        this.sink = new Detector.ResultSink() {
+            @Override
+            public void accept(PackedFrame slot, FrameResult r, StageTimes t) {
+                try {
+                    deliver(r, t, slot);
+                } finally {
+                    packed.release(slot);
+                }
+            }
+
+            @Override
+            public void discard(PackedFrame slot) {
                 packed.release(slot);
             }
         };
@@ -171,11 +191,14 @@ public final class Pipeline {
                 if (policies.onListenerError() == OnListenerError.STOP) {
                     throw e;
                 }
-                listenerErrors++;
+                skippedErrors++;
+                String what = l.getClass().getSimpleName() + " on frame " + r.frameIndex() + ": " + e.getMessage();
                 if (!listenerFailed[i]) {
                     listenerFailed[i] = true;
-                    Logger.error("{} failed on frame {} (skipped; later failures are counted only): {}",
-                            l.getClass().getSimpleName(), r.frameIndex(), e.toString());
+                    Logger.error("{} (skipped; later failures of it are counted only)", what);
+                }
+                if (observer != null) {
+                    observer.onSkipped(what, e);
                 }
             }
         }
@@ -199,7 +222,7 @@ public final class Pipeline {
     /** Runs to the end of the source (or {@link #stop()}). */
     public Summary run() throws InterruptedException {
         String id = packed.id();
-        processed = flaggedFrames = flaggedTiles = tiles = listenerErrors = 0;
+        processed = flaggedFrames = flaggedTiles = tiles = skippedErrors = 0;
         lastIndex = -1;
         long bound = policies.relevanceLatency() == null ? -1 : policies.relevanceLatency().toNanos();
         long start = System.nanoTime();
@@ -210,7 +233,7 @@ public final class Pipeline {
                 if (bound >= 0 && detector.pendingFrames() > 0) {
                     long left = bound - (w0 - detector.oldestPendingSinceNanos());
                     if (left <= 0 || !packed.await(left)) {
-                        detector.flush(sink); // no next frame within the bound: the waiting results go out
+                        flush(); // no next frame within the bound: the waiting results go out
                         continue;
                     }
                 }
@@ -230,11 +253,17 @@ public final class Pipeline {
                         Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                     }
                 }
-                long wall = System.currentTimeMillis() * 1000;
-                detector.submit(slot, id, wall, Optional.empty(), sink);
+                long wall = frame.wallTimeMicros > 0 ? frame.wallTimeMicros : System.currentTimeMillis() * 1000;
+                long index = frame.index;
+                try {
+                    detector.submit(slot, id, wall, frame.position, sink);
+                } catch (RuntimeException e) {
+                    skipOrThrow("inference on frame " + index, e);
+                }
             }
-            detector.flush(sink); // end of stream or stop: the pending frames' results
+            flush(); // end of stream or stop: the pending frames' results
         } catch (Throwable e) { // any error, checked or not, still ends the listeners
+            // (a listener under STOP, the source, a CONFIGURATION error, inference under STOP)
             Logger.debug("loop over {} failed after {} frames: {}", id, processed, e.toString());
             try {
                 detector.flush(sink); // frames processed before the error keep their results
@@ -248,7 +277,35 @@ public final class Pipeline {
         endListeners(null);
         closeOwned();
         return new Summary(processed, lastIndex, flaggedFrames, flaggedTiles, tiles,
-                (System.nanoTime() - start) / 1e9, stopRequested, listenerErrors);
+                (System.nanoTime() - start) / 1e9, stopRequested, skippedErrors);
+    }
+
+    private void flush() {
+        try {
+            detector.flush(sink);
+        } catch (RuntimeException e) {
+            skipOrThrow("relevance batch", e);
+        }
+    }
+
+    /**
+     * A frame's inference failed (its slot is back): under SKIP, logged once, counted and reported;
+     * otherwise (or a CONFIGURATION error, or a listener's error under STOP) thrown.
+     */
+    private void skipOrThrow(String what, RuntimeException e) {
+        boolean configuration = e instanceof CrackcamException c && c.kind() == CrackcamException.Kind.CONFIGURATION;
+        if (policies.onListenerError() == OnListenerError.STOP || configuration) {
+            throw e;
+        }
+        skippedErrors++;
+        String line = what + ": " + e.getMessage();
+        if (!inferenceFailed) {
+            inferenceFailed = true;
+            Logger.error("{} (skipped; later inference failures are counted only)", line);
+        }
+        if (observer != null) {
+            observer.onSkipped(line, e);
+        }
     }
 
     private void closeOwned() {
