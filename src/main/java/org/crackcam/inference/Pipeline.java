@@ -65,8 +65,10 @@ public final class Pipeline {
     /**
      * The loop's policies.
      *
-     * @param relevanceLatency how long a frame's result may wait for a relevance batch while no next
-     *                         frame comes (then the batch runs); null: until the batch is full or the end
+     * @param relevanceLatency how long a frame's result may wait for a relevance batch (from its
+     *                         submit; checked after each submit and while waiting for the next frame,
+     *                         so a result is late by at most this plus one frame's ABN); null: until
+     *                         the batch is full or the end
      */
     public record Policies(OnListenerError onListenerError, Duration relevanceLatency) {
         /** Files: a failing listener stops the loop; batches wait for frames. */
@@ -259,6 +261,10 @@ public final class Pipeline {
                     detector.submit(slot, id, wall, frame.position, sink);
                 } catch (RuntimeException e) {
                     skipOrThrow("inference on frame " + index, e);
+                }
+                if (bound >= 0 && detector.pendingFrames() > 0
+                        && System.nanoTime() - detector.oldestPendingSinceNanos() >= bound) {
+                    flush(); // frames keep coming, but the oldest result has waited long enough
                 }
             }
             flush(); // end of stream or stop: the pending frames' results

@@ -1,5 +1,6 @@
 package org.crackcam.service;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -7,9 +8,15 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
+import org.crackcam.capture.FrameSource;
 import org.crackcam.capture.VideoFrame;
 import org.crackcam.capture.live.LiveSource;
 import org.crackcam.health.ServiceMetrics;
+import org.crackcam.inference.Detector;
+import org.crackcam.inference.PackedFrame;
+import org.crackcam.inference.PackingPrefetcher;
+import org.crackcam.inference.Pipeline;
+import org.crackcam.inference.StageTimes;
 import org.crackcam.pipeline.CrackcamException;
 import org.crackcam.pipeline.DetectionListener;
 import org.crackcam.pipeline.FrameResult;
@@ -18,27 +25,36 @@ import org.crackcam.position.PositionSource;
 import org.tinylog.Logger;
 
 /**
- * The service's frame loop, on the thread that calls {@link #run()}: newest frame from the
- * {@link LiveSource} → position → sampling → {@link FrameProcessor} → listeners (alerts), with
- * metrics, the systemd watchdog and a periodic status callback.
+ * The service's use of the one frame loop ({@link Pipeline}), on the thread that calls
+ * {@link #run()}: newest frame from the {@link LiveSource} → position → sampling (both on the
+ * packing thread, in {@link Sampled}) → {@link PackingPrefetcher} (packs one frame ahead; when the
+ * loop is behind, a camera's oldest packed frame not yet taken is dropped and counted, a file
+ * camera waits: {@link PackingPrefetcher.BackPressure}) →
+ * {@link Detector#submit} (ABN on every frame, relevance batched over frames, a result waiting at
+ * most {@code relevanceLatency} for a next frame) → listeners (alerts), with metrics, the systemd
+ * watchdog and a periodic status callback.
  *
  * <p>The systemd watchdog is fed only when work is done: a frame processed (through its
  * listeners), or a distance-sampling decision on a real position (the vehicle stands still). A
- * loop that receives frames but skips them all, or that hangs in a processor or listener, stops
+ * loop that receives frames but skips them all, or that hangs in inference or a listener, stops
  * feeding it, and {@code /healthz} turns unhealthy after {@code health.stall_after_s}
  * ({@link ServiceMetrics#stalledSeconds()}). Steps of the frames' clock (a looped file starting
  * again, a camera reconnect) re-base the target-rate sampling and are counted.
  *
- * <p>A failing frame (an inference or listener error) is logged, counted and skipped; the loop
- * goes on — except a CONFIGURATION error from the processor (the region of interest holds no tile
- * in this camera's frame), which no later frame can cure: it ends the loop and is rethrown. The loop ends when {@link #stop()} is called (any thread: the SIGTERM hook), or when a
- * finite, non-looping source ends, or when the source gives up (its exception is rethrown).
- * Listeners get {@code onEnd()} in every case.
+ * <p>A failing frame (an inference or listener error) is logged, counted and skipped
+ * ({@link Pipeline.OnListenerError#SKIP}); the loop goes on — except a CONFIGURATION error (the
+ * region of interest holds no tile in this camera's frame), which no later frame can cure: it ends
+ * the loop and is rethrown. The loop ends when {@link #stop()} is called (any thread: the SIGTERM
+ * hook), or when a finite, non-looping source ends, or when the source gives up (its exception is
+ * rethrown). Listeners get {@code onEnd()} in every case.
  */
 public final class FrameLoop {
 
+    /** Depth of packing ahead: one frame (a live camera wants fresh frames, not a backlog). */
+    static final int PACK_AHEAD = 1;
+
     private final LiveSource source;
-    private final FrameProcessor processor;
+    private final Detector detector;
     private final List<DetectionListener> listeners;
     private final PositionSource positions;
     private final FrameSampler sampler;
@@ -46,15 +62,21 @@ public final class FrameLoop {
     private final SystemdNotifier notifier;
     private final Consumer<ServiceMetrics> statusPublisher;
     private final long statusIntervalNanos;
+    private final Duration relevanceLatency;
+    private final PackingPrefetcher.BackPressure backPressure;
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean stopRequested;
     private volatile boolean started;
+    private volatile Pipeline pipeline;
+    private volatile PackingPrefetcher packer;
 
-    FrameLoop(LiveSource source, FrameProcessor processor, List<DetectionListener> listeners,
+    FrameLoop(LiveSource source, Detector detector, List<DetectionListener> listeners,
               PositionSource positions, ServiceConfig.Sampling sampling, ServiceMetrics metrics,
-              SystemdNotifier notifier, Consumer<ServiceMetrics> statusPublisher, double statusIntervalS) {
+              SystemdNotifier notifier, Consumer<ServiceMetrics> statusPublisher, double statusIntervalS,
+              Duration relevanceLatency, PackingPrefetcher.BackPressure backPressure) {
+        this.backPressure = backPressure;
         this.source = source;
-        this.processor = processor;
+        this.detector = detector;
         this.listeners = List.copyOf(listeners);
         this.positions = positions;
         this.sampler = new FrameSampler(sampling);
@@ -62,11 +84,16 @@ public final class FrameLoop {
         this.notifier = notifier;
         this.statusPublisher = statusPublisher;
         this.statusIntervalNanos = Math.round(statusIntervalS * 1e9);
+        this.relevanceLatency = relevanceLatency;
     }
 
     /** Asks the loop to stop after the current frame. Any thread. */
     public void stop() {
         stopRequested = true;
+        Pipeline p = pipeline;
+        if (p != null) {
+            p.stop();
+        }
     }
 
     /** Waits until {@link #run()} has returned. */
@@ -79,6 +106,12 @@ public final class FrameLoop {
         return started;
     }
 
+    /** Packed frames dropped because the loop was behind (DROP_OLDEST back-pressure). */
+    public long packedDropped() {
+        PackingPrefetcher p = packer;
+        return p == null ? 0 : p.dropped();
+    }
+
     /** Runs until stopped; see the class comment. Once per loop. */
     public void run() throws InterruptedException {
         if (started) {
@@ -86,11 +119,80 @@ public final class FrameLoop {
         }
         started = true;
         metrics.loopStarted();
-        VideoFrame frame = new VideoFrame();
-        long resets = 0;
-        long lastStatus = System.nanoTime();
-        boolean waitingLogged = false;
-        try {
+        Sampled sampled = new Sampled();
+        try (PackingPrefetcher p = PackingPrefetcher.of(sampled, detector, PACK_AHEAD, backPressure)) {
+            packer = p;
+            Pipeline pl = new Pipeline(p, detector, listeners, new Observer(), false,
+                    Pipeline.Policies.live(relevanceLatency));
+            pipeline = pl;
+            if (stopRequested) {
+                pl.stop();
+            }
+            pl.run();
+        } catch (CrackcamException e) {
+            if (e.kind() == CrackcamException.Kind.CONFIGURATION) {
+                // no frame of this camera can work (the ROI holds no tile in its frame): stop, one line
+                throw new CrackcamException(e.kind(), source.id() + ": frame " + sampled.width + "x" + sampled.height
+                        + ": " + e.getMessage(), e);
+            }
+            throw e;
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    /** Metrics, watchdog and status line per processed frame; errors of skipped frames. Loop thread. */
+    private final class Observer implements Pipeline.FrameObserver {
+        @Override
+        public void onFrame(FrameResult r, StageTimes t, PackedFrame slot) {
+            double ms = (t.tilingNanos + t.abnNanos + t.relevanceNanos + t.c1cNanos) / 1e6;
+            metrics.frameProcessed(ms, r.hasCrack(), r.position().isPresent());
+            notifier.watchdog(); // a frame that failed in inference does not feed it
+            notifier.status(statusLine());
+        }
+
+        @Override
+        public void onSkipped(String what, RuntimeException e) {
+            if (!what.equals(metrics.lastError())) {
+                Logger.debug(e);
+            }
+            metrics.error(what);
+        }
+    }
+
+    /**
+     * The live source as the loop's {@link FrameSource}, on the packing thread: waits for the
+     * newest frame (publishing status while none comes), looks up its position and applies the
+     * sampling; only frames that go to inference leave it.
+     */
+    private final class Sampled implements FrameSource {
+        private long resets;
+        private long lastStatus = System.nanoTime();
+        private boolean waitingLogged;
+        volatile int width;
+        volatile int height;
+
+        @Override
+        public String id() {
+            return source.id();
+        }
+
+        @Override
+        public double frameRate() {
+            return source.frameRate();
+        }
+
+        @Override
+        public boolean next(VideoFrame frame) {
+            try {
+                return nextKept(frame);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+
+        private boolean nextKept(VideoFrame frame) throws InterruptedException {
             while (!stopRequested) {
                 boolean got = source.next(frame, 500, TimeUnit.MILLISECONDS);
                 long now = System.nanoTime();
@@ -101,7 +203,7 @@ public final class FrameLoop {
                 if (!got) {
                     if (source.ended()) {
                         Logger.info("{}: end of the source", source.id());
-                        break;
+                        return false;
                     }
                     if (!waitingLogged && metrics.lastFrameAgeSeconds() > 5) {
                         notifier.status("waiting for frames from " + source.id() + ": " + source.lastError());
@@ -128,20 +230,18 @@ public final class FrameLoop {
                     }
                     continue;
                 }
-                if (process(frame, wall, pos)) {
-                    notifier.watchdog(); // a frame that failed in inference does not feed it
-                }
-                notifier.status(statusLine());
+                frame.wallTimeMicros = wall;
+                frame.position = pos;
+                width = frame.width;
+                height = frame.height;
+                return true;
             }
-        } finally {
-            for (DetectionListener l : listeners) {
-                try {
-                    l.onEnd();
-                } catch (RuntimeException e) {
-                    Logger.error("{} at end of stream: {}", l.getClass().getSimpleName(), e.toString());
-                }
-            }
-            finished.countDown();
+            return false;
+        }
+
+        @Override
+        public void close() {
+            // the live source is the service's (closed by ServiceRunner)
         }
     }
 
@@ -152,43 +252,6 @@ public final class FrameLoop {
             metrics.error("position: " + e.getMessage());
             return Optional.empty();
         }
-    }
-
-    /** One frame through the processor and the listeners; false when inference failed on it. */
-    private boolean process(VideoFrame frame, long wall, Optional<Position> pos) {
-        long t0 = System.nanoTime();
-        FrameResult r;
-        try {
-            r = processor.process(frame, source.id(), wall, pos);
-        } catch (CrackcamException e) {
-            if (e.kind() == CrackcamException.Kind.CONFIGURATION) {
-                // no frame of this camera can work (the ROI holds no tile in its frame): stop, one line
-                throw new CrackcamException(e.kind(), source.id() + ": frame " + frame.width + "x" + frame.height
-                        + ": " + e.getMessage(), e);
-            }
-            fail("inference on frame " + frame.index + ": " + e.getMessage(), e);
-            return false;
-        } catch (RuntimeException e) {
-            fail("inference on frame " + frame.index + ": " + e.getMessage(), e);
-            return false;
-        }
-        for (DetectionListener l : listeners) {
-            try {
-                l.onFrame(r);
-            } catch (RuntimeException e) {
-                fail(l.getClass().getSimpleName() + " on frame " + frame.index + ": " + e.getMessage(), e);
-            }
-        }
-        metrics.frameProcessed((System.nanoTime() - t0) / 1e6, r.hasCrack(), pos.isPresent());
-        return true;
-    }
-
-    private void fail(String message, RuntimeException e) {
-        if (!message.equals(metrics.lastError())) {
-            Logger.error(message);
-            Logger.debug(e);
-        }
-        metrics.error(message);
     }
 
     private void publishStatus() {

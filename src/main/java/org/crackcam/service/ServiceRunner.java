@@ -27,6 +27,7 @@ import org.crackcam.health.HealthServer;
 import org.crackcam.health.ServiceMetrics;
 import org.crackcam.health.StatusDocument;
 import org.crackcam.inference.Detector;
+import org.crackcam.inference.PackingPrefetcher;
 import org.crackcam.pipeline.CrackcamException;
 import org.crackcam.pipeline.DetectionListener;
 import org.crackcam.position.GpsdClient;
@@ -54,7 +55,7 @@ public final class ServiceRunner implements AutoCloseable {
     private final List<AutoCloseable> closeables = new ArrayList<>(); // closed in reverse order
     private final CountDownLatch closed = new CountDownLatch(1);
     private LiveSource source;
-    private FrameLoop loop;
+    private volatile FrameLoop loop;
     private HealthServer health;
     private AlertStage alerts;
     private volatile boolean stopping;
@@ -65,9 +66,26 @@ public final class ServiceRunner implements AutoCloseable {
         this.notifier = notifier;
     }
 
+    /**
+     * Relevance batching of the live service: the flagged tiles of up to this many tiles' worth of
+     * consecutive frames run as one relevance batch (as in {@code replay} and {@code bench}).
+     */
+    static final int RELEVANCE_BATCH = Detector.DEFAULT_RELEVANCE_BATCH;
+
+    /** How long a live frame's result may wait for its relevance batch (then the batch runs). */
+    static final Duration RELEVANCE_LATENCY = Duration.ofMillis(250);
+
     /** Builds the service with the real detector from the configured model bundle. */
     public static ServiceRunner open(ServiceConfig config) {
         Preflight.tilesFitCamera(config); // before the model loads: a bad ROI is one line, not an error per frame
+        return open(config, SystemdNotifier.fromEnvironment(), List.of());
+    }
+
+    /**
+     * Builds the service without the start-up ROI check (a camera whose frame size is known only at
+     * its first frame), with extra listeners after the alerts (tests).
+     */
+    static ServiceRunner open(ServiceConfig config, SystemdNotifier notifier, List<DetectionListener> extra) {
         ServiceConfig.Model m = config.model();
         RuntimeOptions options = new RuntimeOptions(ExecutionProvider.valueOf(m.provider().name()), m.threads(),
                 m.stateDir(), m.fp16(), m.gpuId(), true, m.spin());
@@ -76,6 +94,7 @@ public final class ServiceRunner implements AutoCloseable {
         try {
             detector = new Detector(bundle, new Detector.TilingConfig(Roi.parse(config.tiles().roi()),
                     config.tiles().rows(), config.tiles().overlap()));
+            detector.relevanceBatching(RELEVANCE_BATCH);
         } catch (RuntimeException e) {
             bundle.close();
             throw e;
@@ -83,31 +102,11 @@ public final class ServiceRunner implements AutoCloseable {
         String provider = bundle.provider().toString();
         Logger.info("model {}: {}", bundle.manifest().name(), bundle.providerLine());
         String sha = ModelBundle.sha256(bundle.directory().resolve("manifest.json"));
-        ServiceRunner r;
-        try {
-            r = open(config, detector::process, provider, bundle.manifest().name(), sha,
-                    SystemdNotifier.fromEnvironment());
-        } catch (RuntimeException e) {
-            detector.close();
-            bundle.close();
-            throw e;
-        }
-        r.closeables.add(0, bundle);
-        r.closeables.add(1, detector);
-        return r;
-    }
-
-    /**
-     * Builds the service around any frame processor (tests, benchmarks).
-     *
-     * @param modelName      for the alerts' provenance
-     * @param manifestSha256 for the alerts' provenance (64 hex digits)
-     */
-    static ServiceRunner open(ServiceConfig config, FrameProcessor processor, String provider, String modelName,
-                              String manifestSha256, SystemdNotifier notifier) {
         ServiceRunner r = new ServiceRunner(config, new ServiceMetrics(config.deviceId(), provider), notifier);
+        r.closeables.add(bundle);
+        r.closeables.add(detector);
         try {
-            r.build(processor, modelName, manifestSha256);
+            r.build(detector, bundle.manifest().name(), sha, extra);
             return r;
         } catch (RuntimeException e) {
             r.close();
@@ -115,7 +114,7 @@ public final class ServiceRunner implements AutoCloseable {
         }
     }
 
-    private void build(FrameProcessor processor, String modelName, String sha) {
+    private void build(Detector detector, String modelName, String sha, List<DetectionListener> extra) {
         closeables.add(notifier);
         warmUpJpegEncoder();
         boolean replay = config.camera().kind() == ServiceConfig.CameraKind.FILE;
@@ -140,8 +139,9 @@ public final class ServiceRunner implements AutoCloseable {
 
         source = Sources.open(config.deviceId(), config.camera());
         closeables.add(source);
-        metrics.source(source::captured, source::dropped, source::reconnects, source::watchdogResets,
-                source::connected);
+        // dropped: by the camera's queue, and packed frames the loop was too slow for (DROP_OLDEST)
+        metrics.source(source::captured, () -> source.dropped() + (loop == null ? 0 : loop.packedDropped()),
+                source::reconnects, source::watchdogResets, source::connected);
 
         if (config.health().enabled()) {
             try {
@@ -154,13 +154,16 @@ public final class ServiceRunner implements AutoCloseable {
                 metrics.error(e.getMessage());
             }
         }
-        List<DetectionListener> listeners = List.of(alerts);
-        loop = new FrameLoop(source, processor, listeners, positions, config.sampling(), metrics, notifier,
+        List<DetectionListener> listeners = new ArrayList<>();
+        listeners.add(alerts);
+        listeners.addAll(extra);
+        loop = new FrameLoop(source, detector, listeners, positions, config.sampling(), metrics, notifier,
                 m -> {
                     if (publisher != null) {
                         publisher.publishStatus();
                     }
-                }, config.health().statusIntervalS());
+                }, config.health().statusIntervalS(), RELEVANCE_LATENCY,
+                replay ? PackingPrefetcher.BackPressure.BLOCK : PackingPrefetcher.BackPressure.DROP_OLDEST);
     }
 
     /**

@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -318,16 +319,21 @@ class ServiceRunnerTest {
         Path cfg = loopingFileConfig(dir.resolve("synthetic-testsrc.mp4"), health, 5, 1.5);
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
-        FrameProcessor blocking = (frame, source, wall, pos) -> {
-            if (calls.incrementAndGet() == 4) {
-                try {
-                    release.await(); // stalls the loop on purpose
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+        org.crackcam.pipeline.DetectionListener blocking = new org.crackcam.pipeline.DetectionListener() {
+            @Override
+            public void onFrame(org.crackcam.pipeline.FrameResult r) {
+                if (calls.incrementAndGet() == 4) {
+                    try {
+                        release.await(); // stalls the loop on purpose
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                 }
             }
-            return new org.crackcam.pipeline.FrameResult(source, frame.index, frame.timestampMicros, wall,
-                    frame.width, frame.height, java.util.List.of(), null, null, pos);
+
+            @Override
+            public void onEnd() {
+            }
         };
         // sd_notify through a stand-in for systemd-notify that records its arguments
         Path notifyLog = dir.resolve("notify.log");
@@ -338,8 +344,7 @@ class ServiceRunnerTest {
                 notify.toString());
         Check watchdogs = () -> Files.exists(notifyLog)
                 && Files.readAllLines(notifyLog).stream().filter(l -> l.contains("WATCHDOG=1")).count() > 0;
-        try (ServiceRunner service = ServiceRunner.open(ConfigLoader.load(cfg), blocking, "test", "test-model",
-                "0".repeat(64), notifier)) {
+        try (ServiceRunner service = ServiceRunner.open(ConfigLoader.load(cfg), notifier, List.of(blocking))) {
             Thread loop = new Thread(() -> {
                 try {
                     service.run();
@@ -385,13 +390,8 @@ class ServiceRunnerTest {
                 "model:", "  bundle: " + BUNDLE,
                 "mqtt:", "  enabled: false", "outbox:", "  dir: outbox", "health:", "  enabled: false", ""));
         ServiceConfig config = ConfigLoader.load(cfg);
-        var roi = org.crackcam.tiles.Roi.parse(config.tiles().roi());
-        FrameProcessor tiling = (frame, source, wall, pos) -> {
-            org.crackcam.tiles.TileGrid.compute(roi, frame.width, frame.height, 2, 0); // the detector's first step
-            throw new AssertionError("unreachable: the ROI holds no tile");
-        };
-        try (ServiceRunner service = ServiceRunner.open(config, tiling, "test", "test-model", "0".repeat(64),
-                new SystemdNotifier(Map.of(), "true"))) {
+        // the real detector, opened without the start-up check: it meets the ROI at the first frame
+        try (ServiceRunner service = ServiceRunner.open(config, new SystemdNotifier(Map.of(), "true"), List.of())) {
             var e = org.junit.jupiter.api.Assertions.assertThrows(org.crackcam.pipeline.CrackcamException.class,
                     service::run);
             assertEquals(org.crackcam.pipeline.CrackcamException.Kind.CONFIGURATION, e.kind());
@@ -419,8 +419,7 @@ class ServiceRunnerTest {
                 "model:", "  bundle: " + BUNDLE,
                 "mqtt:", "  enabled: false", "outbox:", "  dir: not-a-dir/outbox", "health:", "  enabled: false", ""));
         var e = org.junit.jupiter.api.Assertions.assertThrows(org.crackcam.pipeline.CrackcamException.class,
-                () -> ServiceRunner.open(ConfigLoader.load(cfg), (f, s, w, p) -> null, "test", "m", "0".repeat(64),
-                        new SystemdNotifier(Map.of(), "true")));
+                () -> ServiceRunner.open(ConfigLoader.load(cfg), new SystemdNotifier(Map.of(), "true"), List.of()));
         assertEquals(org.crackcam.pipeline.CrackcamException.Kind.DELIVERY, e.kind());
         assertTrue(e.getMessage().contains("outbox") && e.getMessage().contains("cannot create"), e.getMessage());
     }
