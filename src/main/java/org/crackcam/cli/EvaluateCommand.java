@@ -19,7 +19,6 @@ import org.crackcam.evaluate.EvaluationException;
 import org.crackcam.evaluate.InsertionDeletion;
 import org.crackcam.evaluate.Iou;
 import org.crackcam.evaluate.Method;
-import org.crackcam.evaluate.ProgressBar;
 import org.crackcam.evaluate.Report;
 import org.crackcam.evaluate.ReportWriter;
 import org.crackcam.evaluate.Rise;
@@ -155,8 +154,8 @@ public final class EvaluateCommand implements Callable<Integer> {
                 settings.putIfAbsent("c1c", String.valueOf(graphs.manifest().c1c()));
                 Logger.info("evaluating {} on {} samples of {}/{} with {}", graphs.label(), samples.size(), data,
                         split, cfg.methods().stream().map(Method::id).toList());
-                ProgressBar bar = new ProgressBar(System.err, dir.getFileName().toString(), samples.size(),
-                        System.console() != null);
+                var bar = new org.crackcam.report.ProgressBar(System.err, dir.getFileName().toString(), samples.size(),
+                        "img", System.console() != null);
                 Evaluation ev = new Evaluation(cfg, graphs.c1c());
                 Evaluation.BundleResult r = ev.run(graphs, samples, done -> {
                     if (!noProgress) {

@@ -102,7 +102,7 @@ public final class Replay {
                         + " " + detector.crackMaskSettings();
                 extraListeners.forEach(l -> l.onSource(file.id(), identity, settings));
             }
-            ProgressBar bar = o.progress() ? new ProgressBar(err, source.durationMicros()) : null;
+            ProgressBar bar = o.progress() ? ProgressBar.overVideo(err, source.durationMicros()) : null;
             long[] counts = new long[2];
             Pipeline.FrameObserver observer = (r, t, slot) -> {
                 decode.add(slot.frame().decodeNanos);
@@ -130,7 +130,7 @@ public final class Replay {
                     flagged.add(new Flagged(r.frameIndex(), r.timestampMicros(), t.flagged, maxP(r), area(r), overlay));
                 }
                 if (bar != null) {
-                    bar.update(counts[0], r.timestampMicros(), counts[1]);
+                    bar.update(r.timestampMicros(), counts[0], counts[1] + " flagged");
                 }
             };
             List<DetectionListener> listeners = new ArrayList<>();

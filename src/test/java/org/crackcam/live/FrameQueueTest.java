@@ -10,7 +10,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.crackcam.capture.VideoFrame;
-import org.crackcam.capture.live.Backoff;
 import org.crackcam.capture.live.FrameQueue;
 import org.crackcam.capture.live.LiveFrame;
 import org.junit.jupiter.api.Test;
@@ -81,18 +80,20 @@ class FrameQueueTest {
 
     @Test
     void backoffDoublesUpToTheCapWithBoundedJitter() {
-        Backoff b = new Backoff(100, 2000, 0.25, new SplittableRandom(1));
+        var b = new org.crackcam.delivery.Backoff(java.time.Duration.ofMillis(100), java.time.Duration.ofMillis(2000),
+                0.25, new SplittableRandom(1));
         long[] base = {100, 200, 400, 800, 1600, 2000, 2000, 2000};
         for (long want : base) {
-            long d = b.nextDelayMs();
+            long d = b.next().toMillis();
             assertTrue(d >= Math.round(want * 0.75) && d <= Math.min(2000, Math.round(want * 1.25)),
                     "delay " + d + " for base " + want);
         }
         b.reset();
-        long d = b.nextDelayMs();
+        long d = b.next().toMillis();
         assertTrue(d >= 75 && d <= 125, "reset starts over: " + d);
-        Backoff none = new Backoff(100, 2000, 0, new SplittableRandom(1));
-        assertEquals(100, none.nextDelayMs());
-        assertEquals(200, none.nextDelayMs());
+        var none = new org.crackcam.delivery.Backoff(java.time.Duration.ofMillis(100),
+                java.time.Duration.ofMillis(2000), 0, new SplittableRandom(1));
+        assertEquals(100, none.next().toMillis());
+        assertEquals(200, none.next().toMillis());
     }
 }

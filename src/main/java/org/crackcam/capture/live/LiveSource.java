@@ -8,6 +8,7 @@ import java.util.random.RandomGenerator;
 
 import org.crackcam.capture.FrameSource;
 import org.crackcam.capture.VideoFrame;
+import org.crackcam.delivery.Backoff;
 import org.crackcam.pipeline.CrackcamException;
 import org.tinylog.Logger;
 
@@ -55,7 +56,8 @@ public final class LiveSource implements FrameSource {
         this.factory = factory;
         this.options = options;
         this.queue = new FrameQueue(options.queueCapacity(), options.dropOldest());
-        this.backoff = new Backoff(options.initialBackoffMs(), options.maxBackoffMs(), options.jitter(),
+        this.backoff = new Backoff(java.time.Duration.ofMillis(options.initialBackoffMs()),
+                java.time.Duration.ofMillis(options.maxBackoffMs()), options.jitter(),
                 RandomGenerator.getDefault());
         this.supervisor = new Thread(this::supervise, "capture-supervisor-" + id);
         this.supervisor.setDaemon(true);
@@ -210,7 +212,7 @@ public final class LiveSource implements FrameSource {
             if (abandoned) {
                 continue; // a hung camera gets a fresh session at once
             }
-            long delay = backoff.nextDelayMs();
+            long delay = backoff.next().toMillis();
             try {
                 Thread.sleep(delay);
             } catch (InterruptedException e) {
