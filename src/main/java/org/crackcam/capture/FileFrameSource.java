@@ -1,6 +1,5 @@
 package org.crackcam.capture;
 
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -136,34 +135,20 @@ public final class FileFrameSource implements FrameSource {
             throw new CrackcamException(CrackcamException.Kind.INPUT, "video " + path + ": not a readable file");
         }
         FFmpegFrameGrabber g = new FFmpegFrameGrabber(path.toFile());
-        g.setPixelFormat(avutil.AV_PIX_FMT_BGR24);
         g.setVideoOption("threads", Integer.toString(decoderThreads)); // overrides JavaCV's thread_count 0 (auto)
         try {
-            g.start(false); // no audio needed
-        } catch (FrameGrabber.Exception | RuntimeException e) {
-            closeQuietly(g);
-            throw new CrackcamException(CrackcamException.Kind.INPUT, "video " + path
-                    + ": not a readable video (not a video file, or truncated/corrupt): " + firstLine(e.getMessage()), e);
-        }
-        if (g.getImageWidth() <= 0 || g.getImageHeight() <= 0 || g.getVideoStream() < 0) {
-            closeQuietly(g);
+            FrameGrabbing.start(g, false); // no audio needed
+        } catch (FrameGrabbing.NoVideoStream e) {
             throw new CrackcamException(CrackcamException.Kind.INPUT, "video " + path + ": has no video stream");
+        } catch (java.io.IOException e) {
+            throw new CrackcamException(CrackcamException.Kind.INPUT, "video " + path
+                    + ": not a readable video (not a video file, or truncated/corrupt): " + e.getMessage(), e);
         }
         Logger.debug("opened {}: {}x{} {} fps, {} s, codec {}", path, g.getImageWidth(), g.getImageHeight(),
                 g.getFrameRate(), g.getLengthInTime() / 1e6, g.getVideoCodecName());
         return new FileFrameSource(path, g, selector);
     }
 
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "decode failed";
-        }
-        int nl = s.indexOf('\n');
-        String line = nl < 0 ? s : s.substring(0, nl);
-        // JavaCV's hints to its own API users say nothing to ours
-        return line.replaceAll("\\s*\\((Has setFormat\\(\\) been called\\?|For more details, make sure "
-                + "FFmpegLogCallback\\.set\\(\\) has been called\\.)\\)", "").strip();
-    }
 
     @Override
     public String id() {
@@ -228,7 +213,7 @@ public final class FileFrameSource implements FrameSource {
                 }
             } catch (FrameGrabber.Exception | RuntimeException e) {
                 throw new CrackcamException(CrackcamException.Kind.INPUT, "video " + path + ": decode error after frame "
-                        + decoded + " (" + formatSeconds(lastTimestamp) + "): " + firstLine(e.getMessage()), e);
+                        + decoded + " (" + formatSeconds(lastTimestamp) + "): " + FrameGrabbing.firstLine(e.getMessage()), e);
             }
             if (f == null || f.image == null) {
                 checkComplete();
@@ -267,22 +252,10 @@ public final class FileFrameSource implements FrameSource {
     }
 
     private static void copy(Frame f, VideoFrame out) {
-        int w = f.imageWidth;
-        int h = f.imageHeight;
-        if (f.imageChannels != 3 || f.imageDepth != Frame.DEPTH_UBYTE) {
-            throw new CrackcamException(CrackcamException.Kind.INPUT, "unexpected decoded frame format: "
-                    + f.imageChannels + " channels, depth " + f.imageDepth);
-        }
-        out.ensureSize(w, h);
-        ByteBuffer src = (ByteBuffer) f.image[0];
-        int stride = f.imageStride;
-        int row = w * 3;
-        if (stride == row) {
-            src.get(0, out.bgr, 0, row * h);
-        } else {
-            for (int y = 0; y < h; y++) {
-                src.get(y * stride, out.bgr, y * row, row);
-            }
+        try {
+            FrameGrabbing.copy(f, out);
+        } catch (IllegalArgumentException e) {
+            throw new CrackcamException(CrackcamException.Kind.INPUT, e.getMessage());
         }
     }
 

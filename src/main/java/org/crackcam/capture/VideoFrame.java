@@ -5,7 +5,8 @@ package org.crackcam.capture;
  * allocates nothing. {@link #bgr} is row-major BGR, 3 bytes per pixel, no padding; its array is
  * replaced when the frame size grows (read {@code bgr} after each {@code next}, do not keep it).
  *
- * <p>Not thread-safe: owned by the pipeline thread.
+ * <p>The one frame type: file sources, camera readers and the live frame queue all fill it. Not
+ * thread-safe: owned by one thread at a time (a queue or a {@code PackedFrame} slot hands it over).
  */
 public final class VideoFrame {
     /** Frame pixels, {@code width * height * 3} bytes used (the array may be larger). */
@@ -28,11 +29,16 @@ public final class VideoFrame {
 
     /** Makes room for a {@code w × h} frame. */
     public void ensureSize(int w, int h) {
-        int n = w * h * 3;
+        int n = Math.multiplyExact(Math.multiplyExact(w, h), 3);
         if (bgr.length < n) {
             bgr = new byte[n];
         }
         width = w;
         height = h;
+    }
+
+    /** Number of bytes of pixel data. */
+    public int byteCount() {
+        return width * height * 3;
     }
 }

@@ -11,13 +11,12 @@ import java.util.concurrent.TimeUnit;
 
 import org.crackcam.capture.VideoFrame;
 import org.crackcam.capture.live.FrameQueue;
-import org.crackcam.capture.live.LiveFrame;
 import org.junit.jupiter.api.Test;
 
 class FrameQueueTest {
 
     private static void publish(FrameQueue q, long id) throws InterruptedException {
-        LiveFrame f = q.acquire();
+        VideoFrame f = q.acquire();
         f.ensureSize(2, 1);
         f.index = id;
         q.publish(f);

@@ -1,13 +1,13 @@
 package org.crackcam.capture.live;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.Map;
 
-import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
 import org.bytedeco.javacv.FrameGrabber;
+import org.crackcam.capture.FrameGrabbing;
+import org.crackcam.capture.VideoFrame;
 
 /**
  * Frames through JavaCV's {@link FFmpegFrameGrabber}: V4L2 devices (format {@code video4linux2}),
@@ -87,44 +87,32 @@ public final class FfmpegReader implements FrameReader {
         if (spec.fps() > 0 && spec.kind() == Kind.V4L2) {
             g.setFrameRate(spec.fps());
         }
-        g.setPixelFormat(avutil.AV_PIX_FMT_BGR24);
         try {
-            g.start();
-        } catch (FrameGrabber.Exception | RuntimeException e) {
-            release(g);
-            throw new IOException("cannot open " + spec.kind().name().toLowerCase() + " " + redact(spec.url())
-                    + ": " + firstLine(e.getMessage()), e);
-        }
-        if (g.getImageWidth() <= 0 || g.getImageHeight() <= 0) {
-            release(g);
+            FrameGrabbing.start(g, true);
+        } catch (FrameGrabbing.NoVideoStream e) {
             throw new IOException(redact(spec.url()) + ": no video stream");
+        } catch (IOException e) {
+            throw new IOException("cannot open " + spec.kind().name().toLowerCase() + " " + redact(spec.url())
+                    + ": " + e.getMessage(), e);
         }
         return new FfmpegReader(spec, g);
     }
 
     @Override
-    public boolean read(LiveFrame into) throws IOException {
+    public boolean read(VideoFrame into) throws IOException {
         Frame f;
         try {
             f = grabber.grabImage();
         } catch (FrameGrabber.Exception | RuntimeException e) {
-            throw new IOException(redact(spec.url()) + ": " + firstLine(e.getMessage()), e);
+            throw new IOException(redact(spec.url()) + ": " + FrameGrabbing.firstLine(e.getMessage()), e);
         }
         if (f == null || f.image == null) {
             return false;
         }
-        int w = f.imageWidth;
-        int h = f.imageHeight;
-        into.ensureSize(w, h);
-        ByteBuffer buf = (ByteBuffer) f.image[0];
-        int stride = f.imageStride;
-        int row = w * 3;
-        if (stride == row) {
-            buf.get(0, into.bgr, 0, row * h);
-        } else {
-            for (int y = 0; y < h; y++) {
-                buf.get(y * stride, into.bgr, y * row, row);
-            }
+        try {
+            FrameGrabbing.copy(f, into);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(redact(spec.url()) + ": " + e.getMessage());
         }
         into.timestampMicros = f.timestamp;
         if (spec.realtime()) {
@@ -159,22 +147,5 @@ public final class FfmpegReader implements FrameReader {
 
     @Override
     public void close() {
-        release(grabber);
-    }
-
-    private static void release(FFmpegFrameGrabber g) {
-        try {
-            g.release();
-        } catch (FrameGrabber.Exception | RuntimeException ignored) {
-            // nothing more can be done with a grabber that fails to release
-        }
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "FFmpeg error";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
-    }
+        FrameGrabbing.release(grabber);
 }

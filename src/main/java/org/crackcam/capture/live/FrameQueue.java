@@ -21,8 +21,8 @@ public final class FrameQueue {
 
     private final int capacity;
     private final boolean dropOldest;
-    private final ArrayDeque<LiveFrame> ready = new ArrayDeque<>();
-    private final ArrayDeque<LiveFrame> free = new ArrayDeque<>();
+    private final ArrayDeque<VideoFrame> ready = new ArrayDeque<>();
+    private final ArrayDeque<VideoFrame> free = new ArrayDeque<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
     private final Condition notFull = lock.newCondition();
@@ -41,18 +41,18 @@ public final class FrameQueue {
     }
 
     /** A buffer to fill (recycled when possible). Producer thread. */
-    public LiveFrame acquire() {
+    public VideoFrame acquire() {
         lock.lock();
         try {
-            LiveFrame f = free.pollFirst();
-            return f != null ? f : new LiveFrame();
+            VideoFrame f = free.pollFirst();
+            return f != null ? f : new VideoFrame();
         } finally {
             lock.unlock();
         }
     }
 
     /** Gives back a buffer that was acquired but not published. */
-    public void recycle(LiveFrame f) {
+    public void recycle(VideoFrame f) {
         lock.lock();
         try {
             if (free.size() < capacity + 2) {
@@ -69,7 +69,7 @@ public final class FrameQueue {
      *
      * @return false when the queue was ended meanwhile (the frame is discarded)
      */
-    public boolean publish(LiveFrame f) throws InterruptedException {
+    public boolean publish(VideoFrame f) throws InterruptedException {
         lock.lock();
         try {
             while (!dropOldest && ready.size() >= capacity && !ended) {
@@ -112,11 +112,12 @@ public final class FrameQueue {
                 }
                 nanos = notEmpty.awaitNanos(nanos);
             }
-            LiveFrame f = ready.pollFirst();
+            VideoFrame f = ready.pollFirst();
             dst.ensureSize(f.width, f.height);
             System.arraycopy(f.bgr, 0, dst.bgr, 0, f.byteCount());
             dst.index = f.index;
             dst.timestampMicros = f.timestampMicros;
+            dst.wallTimeMicros = f.wallTimeMicros;
             lastWallTimeMicros = f.wallTimeMicros;
             free.addLast(f);
             notFull.signal();

@@ -2,6 +2,8 @@ package org.crackcam.capture.live;
 
 import java.io.IOException;
 
+import org.crackcam.capture.VideoFrame;
+
 /**
  * One open connection to a camera (one grabber, one child process). Used by a single capture
  * thread; {@link #abort()} is the only method another thread (the watchdog) may call.
@@ -14,7 +16,7 @@ public interface FrameReader extends AutoCloseable {
      *
      * @return false at the end of the stream (file end, camera or server gone)
      */
-    boolean read(LiveFrame into) throws IOException;
+    boolean read(VideoFrame into) throws IOException;
 
     /** True when {@link #read} sets presentation times worth keeping (files). */
     default boolean hasTimestamps() {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.crackcam.capture.VideoFrame;
 import org.tinylog.Logger;
 
 /**
@@ -132,7 +133,7 @@ public final class GstPipeReader implements FrameReader {
     }
 
     @Override
-    public boolean read(LiveFrame into) throws IOException {
+    public boolean read(VideoFrame into) throws IOException {
         into.ensureSize(width, height);
         int n = width * height * 3;
         int got = 0;

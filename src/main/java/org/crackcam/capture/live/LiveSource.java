@@ -271,7 +271,7 @@ public final class LiveSource implements FrameSource {
                     Logger.info("{}: capturing from {}", id, factory.describe());
                 }
                 while (!abandoned && !closed) {
-                    LiveFrame buf = queue.acquire();
+                    VideoFrame buf = queue.acquire();
                     busySince = System.nanoTime();
                     boolean ok = r.read(buf);
                     busySince = 0;
