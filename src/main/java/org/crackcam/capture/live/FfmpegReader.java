@@ -148,4 +148,5 @@ public final class FfmpegReader implements FrameReader {
     @Override
     public void close() {
         FrameGrabbing.release(grabber);
+    }
 }
