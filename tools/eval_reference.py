@@ -12,7 +12,9 @@ The conventions are the Java side's, stated in docs/evaluation.md:
 - n_k = min(k*step, H*W), k = 0..ceil(H*W/step);
 - insertion: image on the first n pixels, substrate elsewhere; deletion: substrate on the first
   n pixels, image elsewhere; "black" substrate = 0 in the RGB [0, 1] input space, "blur" = an
-  11x11 Gaussian (sigma 5) with zero padding (RISE);
+  11x11 Gaussian (sigma 5) with zero padding (RISE); "mean" = the image's mean colour; "road" =
+  ROAD's linear imputation (Rong et al. 2022) of the removed pixels, made afresh at every step,
+  here without its noise (the Java side draws the noise from its own generator);
 - score = probability of the given class; area = trapezoid over n / (H*W) in [0, 1].
 
 The analytic scorer used for the golden cases is a linear-softmax model
@@ -56,12 +58,64 @@ def blur(image: np.ndarray, length: int = BLUR_KERNEL, sigma: float = BLUR_SIGMA
     return out
 
 
+# ROAD's neighbour weights: 1/6 for the 4 direct neighbours, 1/12 for the 4 diagonal ones.
+NEIGHBOURS = [((dy, dx), (1 / 6 if dy == 0 or dx == 0 else 1 / 12))
+              for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dy, dx) != (0, 0)]
+
+
+def linear_imputation(image: np.ndarray, removed: np.ndarray) -> np.ndarray:
+    """ROAD's linear imputation without noise, as one dense linear system per channel.
+
+    Every removed pixel equals the weighted mean of its in-image 8 neighbours (removed or not):
+    ``sum_j w_ij * x_i - sum_{j removed} w_ij * x_j = sum_{j kept} w_ij * v_j``. Solved with
+    ``np.linalg.solve`` (a direct solver, unlike the Java conjugate gradients). A fully removed
+    image is singular and becomes its mean colour.
+    """
+    c, h, w = image.shape
+    out = image.astype(np.float64).copy()
+    idx = -np.ones((h, w), dtype=int)
+    coords = np.argwhere(removed)
+    if len(coords) == 0:
+        return out
+    if len(coords) == h * w:
+        return np.broadcast_to(image.reshape(c, -1).mean(axis=1)[:, None, None], image.shape).astype(np.float64).copy()
+    idx[removed] = np.arange(len(coords))
+    a = np.zeros((len(coords), len(coords)))
+    b = np.zeros((len(coords), c))
+    for u, (y, x) in enumerate(coords):
+        for (dy, dx), wt in NEIGHBOURS:
+            yy, xx = y + dy, x + dx
+            if not (0 <= yy < h and 0 <= xx < w):
+                continue
+            a[u, u] += wt
+            if removed[yy, xx]:
+                a[u, idx[yy, xx]] -= wt
+            else:
+                b[u] += wt * image[:, yy, xx]
+    sol = np.linalg.solve(a, b)
+    for u, (y, x) in enumerate(coords):
+        out[:, y, x] = sol[u]
+    return out
+
+
 def substrate(image: np.ndarray, kind: str) -> np.ndarray:
     if kind == "black":
         return np.zeros_like(image, dtype=np.float64)
     if kind == "blur":
         return blur(image)
-    raise ValueError(f"unknown substrate {kind!r}; expected 'black' or 'blur'")
+    if kind == "mean":
+        return np.broadcast_to(image.reshape(image.shape[0], -1).mean(axis=1)[:, None, None],
+                               image.shape).astype(np.float64).copy()
+    raise ValueError(f"unknown substrate {kind!r}; expected 'black', 'blur' or 'mean' ('road' is per step)")
+
+
+def _with_substrate(image: np.ndarray, chosen: np.ndarray, kind: str, removed_is_chosen: bool) -> np.ndarray:
+    """The image with its removed pixels (chosen, or not chosen) replaced by the substrate."""
+    c, h, w = image.shape
+    removed = (chosen if removed_is_chosen else ~chosen).reshape(h, w)
+    if kind == "road":
+        return linear_imputation(image, removed)
+    return np.where(removed[None], substrate(image, kind), image)
 
 
 def step_counts(pixels: int, step: int) -> np.ndarray:
@@ -77,15 +131,13 @@ def insertion_deletion(scorer: Scorer, image: np.ndarray, sal: np.ndarray, cls: 
     hw = h * w
     order = np.argsort(-sal.reshape(-1).astype(np.float64), kind="stable")
     ns = step_counts(hw, step)
-    ins_sub = substrate(image, insertion_substrate).reshape(c, hw)
-    del_sub = substrate(image, deletion_substrate).reshape(c, hw)
-    flat = image.reshape(c, hw).astype(np.float64)
+    image = image.astype(np.float64)
     ins_inputs, del_inputs = [], []
     for n in ns:
         chosen = np.zeros(hw, dtype=bool)
         chosen[order[:n]] = True
-        ins_inputs.append(np.where(chosen[None, :], flat, ins_sub).reshape(c, h, w))
-        del_inputs.append(np.where(chosen[None, :], del_sub, flat).reshape(c, h, w))
+        ins_inputs.append(_with_substrate(image, chosen, insertion_substrate, removed_is_chosen=False))
+        del_inputs.append(_with_substrate(image, chosen, deletion_substrate, removed_is_chosen=True))
     ins = scorer(np.stack(ins_inputs))[:, cls]
     dele = scorer(np.stack(del_inputs))[:, cls]
     x = ns / hw
@@ -114,6 +166,8 @@ def golden_cases(seed: int = 0) -> List[Dict]:
         ("black_step1_continuous", 3, 6, 5, 1, "black", "black", 0, "continuous"),
         ("blur_insertion_step9", 3, 14, 13, 9, "blur", "black", 1, "continuous"),
         ("blur_both_step16_nan", 3, 16, 16, 16, "blur", "blur", 1, "nan"),
+        ("mean_both_step11", 3, 9, 11, 11, "mean", "mean", 1, "continuous"),
+        ("road_both_step13_ties", 3, 8, 9, 13, "road", "road", 1, "ties"),
     ]
     cases = []
     for name, c, h, w, step, ins_s, del_s, cls, kind in specs:
@@ -140,6 +194,33 @@ def golden_cases(seed: int = 0) -> List[Dict]:
     return cases
 
 
+def imputation_cases(seed: int = 0) -> List[Dict]:
+    """Cases for the Java imputation test: masks touching borders and corners, holes, all removed."""
+    rng = np.random.default_rng(seed + 1)
+    h, w = 9, 11
+    masks = {}
+    masks["random_30pct"] = rng.random((h, w)) < 0.3
+    border = np.zeros((h, w), dtype=bool)
+    border[0, :] = True
+    border[:, -1] = True
+    border[h - 1, 0] = True
+    masks["border_rows_and_corner"] = border
+    block = np.zeros((h, w), dtype=bool)
+    block[2:7, 3:9] = True
+    masks["interior_block"] = block
+    masks["all_but_one"] = np.ones((h, w), dtype=bool)
+    masks["all_but_one"][4, 5] = False
+    masks["all_removed"] = np.ones((h, w), dtype=bool)
+    masks["none_removed"] = np.zeros((h, w), dtype=bool)
+    cases = []
+    for name, removed in masks.items():
+        image = rng.random((3, h, w)).astype(np.float32)
+        cases.append({"name": name, "shape": [3, h, w], "image": image.reshape(-1).tolist(),
+                      "removed": removed.reshape(-1).astype(int).tolist(),
+                      "expected": linear_imputation(image.astype(np.float64), removed).reshape(-1).tolist()})
+    return cases
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, required=True, help="golden JSON file to write")
@@ -147,7 +228,8 @@ def main() -> None:
     args = ap.parse_args()
     doc = {"generator": "tools/eval_reference.py", "seed": args.seed,
            "note": "map entries null = NaN; image values are float32, scores float64",
-           "cases": golden_cases(args.seed)}
+           "cases": golden_cases(args.seed),
+           "imputation": imputation_cases(args.seed)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(doc, indent=1) + "\n")
     print(f"wrote {len(doc['cases'])} cases to {args.out}")

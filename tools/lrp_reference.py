@@ -1,6 +1,6 @@
 """An independent reference for LRP-BN and the baselines (tests only; never exported).
 
-A deliberately different code path from tools/lrp.py:
+A deliberately different code path from tools/lrp/:
 
 * it walks the *un-folded* ABN module by module (model.conv1, model.bn1, Bottleneck.conv1 …)
   for the forward activations, in float64;

@@ -4,7 +4,7 @@ checkpoint is gone (new relevance rules, another γ, a faster relevance graph) w
 The ONNX exporter folded every BatchNorm that follows a conv into that conv (eval mode), so the
 graph holds (W', b') per conv. We put W' into the conv and make its BatchNorm an identity with
 shift b' (weight 1, running mean 0, running variance 1 − ε, so that √(var + ε) = 1). The
-network then computes the same function; tools/lrp.py folds those identities away again.
+network then computes the same function; tools/lrp/canonizers.py folds those identities away again.
 Parameters the exporter kept under their module names (``model.fc.weight``, the AB's leading
 BatchNorm, the normalisation buffers, …) load as they are. Every conv node must find its module
 and every parameter of the model must be set, else :class:`RecoverError` says what is missing.

@@ -8,7 +8,8 @@ cd "$(dirname "$0")/../.."
 PKGS=(python3-torch python3-torchvision python3-onnx python3-opencv python3-numpy python3-pytest python3-matplotlib
       mosquitto mosquitto-clients ffmpeg openssl
       gpsd gpsd-clients systemd gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-      gstreamer1.0-plugins-bad gir1.2-gst-rtsp-server-1.0 python3-gi)
+      gstreamer1.0-plugins-bad gir1.2-gst-rtsp-server-1.0 python3-gi
+      postgresql postgresql-postgis chromium chromium-driver)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -78,3 +78,52 @@ def test_golden_cases_are_reproducible():
     for c in a:
         e = c["expected"]
         assert 0.0 <= e["insertion_auc"] <= 1.0 and 0.0 <= e["deletion_auc"] <= 1.0
+
+
+# --- ROAD's linear imputation (tools/eval_reference.linear_imputation) -----------------------
+
+def test_one_removed_pixel_is_the_weighted_mean_of_its_eight_neighbours():
+    image = np.arange(3 * 3 * 3, dtype=np.float64).reshape(3, 3, 3) ** 1.5
+    removed = np.zeros((3, 3), dtype=bool)
+    removed[1, 1] = True
+    out = ref.linear_imputation(image, removed)
+    direct = image[:, 0, 1] + image[:, 1, 0] + image[:, 1, 2] + image[:, 2, 1]
+    diagonal = image[:, 0, 0] + image[:, 0, 2] + image[:, 2, 0] + image[:, 2, 2]
+    np.testing.assert_allclose(out[:, 1, 1], direct / 6 + diagonal / 12)   # weights sum to 1
+    np.testing.assert_array_equal(out[:, ~removed], image[:, ~removed])
+
+
+def test_a_corner_pixel_uses_only_its_three_neighbours():
+    image = np.random.default_rng(0).random((1, 4, 4))
+    removed = np.zeros((4, 4), dtype=bool)
+    removed[0, 0] = True
+    out = ref.linear_imputation(image, removed)
+    want = (image[0, 0, 1] / 6 + image[0, 1, 0] / 6 + image[0, 1, 1] / 12) / (1 / 6 + 1 / 6 + 1 / 12)
+    assert out[0, 0, 0] == pytest.approx(want)
+
+
+def test_an_interior_hole_in_a_linear_ramp_is_filled_exactly():
+    yy, xx = np.mgrid[0:10, 0:12].astype(np.float64)
+    image = np.stack([0.3 + 0.02 * xx - 0.01 * yy, 0.5 + 0.0 * xx, 0.1 + 0.03 * yy])
+    removed = np.zeros((10, 12), dtype=bool)
+    removed[2:8, 3:9] = True
+    np.testing.assert_allclose(ref.linear_imputation(image, removed), image, atol=1e-12)
+
+
+def test_fully_removed_image_is_its_mean_colour_and_nothing_removed_is_the_image():
+    image = np.random.default_rng(1).random((3, 5, 6))
+    out = ref.linear_imputation(image, np.ones((5, 6), dtype=bool))
+    np.testing.assert_allclose(out, np.broadcast_to(image.mean(axis=(1, 2))[:, None, None], image.shape))
+    np.testing.assert_array_equal(ref.linear_imputation(image, np.zeros((5, 6), dtype=bool)), image)
+
+
+def test_mean_substrate_and_road_curves_meet_at_their_ends():
+    image = np.random.default_rng(2).random((3, 6, 7))
+    sal = np.random.default_rng(3).standard_normal((6, 7))
+    w = np.random.default_rng(4).standard_normal((2, 3 * 6 * 7)) * 0.3
+    scorer = ref.linear_softmax(w, np.zeros(2))
+    for kind in ("mean", "road"):
+        r = ref.insertion_deletion(scorer, image, sal, 1, step=5, insertion_substrate=kind,
+                                   deletion_substrate=kind)
+        assert r["insertion"][0] == pytest.approx(r["deletion"][-1])
+        assert r["insertion"][-1] == pytest.approx(r["deletion"][0])

@@ -169,7 +169,7 @@ def test_tracing_is_faithful_and_batch_dynamic():
     torch.manual_seed(3)
     m = ref.randomise_batchnorm(abn.build("tiny"), 3)
     graphs = ex.build_graphs(m, 0.5, "paper", False)
-    graphs["lrp_bn_split"] = lrp.LRPGraph(copy.deepcopy(m), "bn", 0.5, "splitting")
+    graphs["lrp_bn_split"] = lrp.LRPGraph(copy.deepcopy(m), lrp.LRPBN(0.5, "splitting"))
     hw = m.cfg.image_size
     x2, t2 = torch.rand(2, 3, hw, hw), torch.tensor([1, 0])
     x3, t3 = torch.rand(3, 3, hw, hw), torch.tensor([0, 1, 1])

@@ -37,8 +37,8 @@ def test_recovered_model_computes_what_the_checkpoint_computed(exported):
         assert float((want - have).abs().max()) < 1e-5 * max(1.0, float(want.abs().max())), name
     # and so does its relevance graph (same folded weights up to float32 rounding)
     t = torch.tensor([1, 0, 1])
-    r_want = lrp.LRPGraph(model.float(), "bn")(x, t)[0]
-    r_have = lrp.LRPGraph(got.float(), "bn")(x, t)[0]
+    r_want = lrp.LRPGraph(model.float(), lrp.LRPBN())(x, t)[0]
+    r_have = lrp.LRPGraph(got.float(), lrp.LRPBN())(x, t)[0]
     assert float((r_want - r_have).abs().max()) < 1e-4 * float(r_want.abs().max())
 
 

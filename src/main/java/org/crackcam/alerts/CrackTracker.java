@@ -7,8 +7,10 @@ import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -30,8 +32,17 @@ import org.tinylog.Logger;
  * extended downwards for the car's forward motion, within {@code maxGapFrames}, and, when
  * positions are known, within {@code maxDistanceMetres} of where the track began. Unmatched
  * regions start new tracks. A track closes when it was not matched for more than
- * {@code maxGapFrames} frames, when it is older than {@code maxAgeSeconds}, or at the end of the
- * source; its event goes to the sink.
+ * {@code maxGapFrames} frames or at the end of the source; its event goes to the sink. A track
+ * still open {@code maxAgeSeconds} after it began (or after its last report) is reported then
+ * ({@code MAX_AGE}) and stays open; its next report is the same event with a higher
+ * {@code revision} (only when frames were merged since the last report).
+ *
+ * <p>Identity: every track gets a number ({@code trackId}: 0, 1, 2 … in the order tracks open,
+ * restarting when a source is announced with {@link #onSource}); events carry the source's
+ * identity from {@link #onSource} (else a session made for this tracker), so that the alert id
+ * made from (identity, first frame, track id) is unique and the same for a replay of the same input.
+ * Regions of one frame open tracks in a fixed order (highest probability first, then by position),
+ * so the numbering depends only on the frames.
  *
  * <p>Threading: called on the pipeline's thread only; the sink is called on that thread too.
  * The best frame's mask crop and overlay are copied (and the overlay rendered) only when a
@@ -45,7 +56,12 @@ public final class CrackTracker implements DetectionListener {
     private final TrackerConfig config;
     private final Consumer<CrackEvent> sink;
     private final List<Track> open = new ArrayList<>();
+    private final String session = SourceIdentity.newSession();
+    private final Map<String, String[]> announced = new HashMap<>();
     private String sourceId;
+    private String sourceIdentity;
+    private String sourceSettings = "";
+    private long nextTrackId;
     private long eventsEmitted;
     private long framesSeen;
     private int[] labels;
@@ -57,29 +73,57 @@ public final class CrackTracker implements DetectionListener {
         this.sink = Objects.requireNonNull(sink, "sink");
     }
 
+    /**
+     * The frames of {@code sourceId} that follow are {@code identity} (e.g. {@code sha256:<hex>} of
+     * the file, {@link SourceIdentity#ofFile}) processed with {@code settings}: open events are
+     * closed and track numbers restart at 0, so a replay of the same input numbers its tracks alike.
+     */
+    @Override
+    public void onSource(String sourceId, String identity, String settings) {
+        Objects.requireNonNull(sourceId, "sourceId");
+        if (identity == null || identity.isBlank()) {
+            throw new IllegalArgumentException("source identity of " + sourceId + " is empty");
+        }
+        closeAll(CrackEvent.Reason.END);
+        announced.put(sourceId, new String[] {identity, settings == null ? "" : settings});
+        this.sourceId = null; // the next frame (re)selects the source
+        nextTrackId = 0;
+    }
+
     @Override
     public void onFrame(FrameResult frame) {
         framesSeen++;
         if (sourceId != null && !sourceId.equals(frame.sourceId())) {
             closeAll(CrackEvent.Reason.END);
         }
-        sourceId = frame.sourceId();
-        // Close tracks that left the view or are too old, before this frame could extend them.
+        if (sourceId == null || !sourceId.equals(frame.sourceId())) {
+            sourceId = frame.sourceId();
+            String[] a = announced.get(sourceId);
+            // an unannounced source (a live camera) gets this tracker's session; its track numbers
+            // never restart, so its events never share an id
+            sourceIdentity = a != null ? a[0] : session + "/" + sourceId;
+            sourceSettings = a != null ? a[1] : "";
+        }
+        // Close tracks that left the view, report those open too long, before this frame could extend them.
         for (Iterator<Track> it = open.iterator(); it.hasNext(); ) {
             Track t = it.next();
-            CrackEvent.Reason reason = null;
             if (frame.frameIndex() - t.lastFrame > config.maxGapFrames()) {
-                reason = CrackEvent.Reason.LEFT_VIEW;
-            } else if ((frame.timestampMicros() - t.firstTimestampMicros) / 1e6 >= config.maxAgeSeconds()) {
-                reason = CrackEvent.Reason.MAX_AGE;
-            }
-            if (reason != null) {
                 it.remove();
-                emit(t, reason);
+                if (t.revision == 0 || t.dirty) {
+                    emit(t, CrackEvent.Reason.LEFT_VIEW);
+                }
+            } else if ((frame.timestampMicros() - t.segmentStartMicros) / 1e6 >= config.maxAgeSeconds()) {
+                if (t.dirty) {
+                    emit(t, CrackEvent.Reason.MAX_AGE);
+                    t.revision++;
+                    t.dirty = false;
+                }
+                t.segmentStartMicros = frame.timestampMicros();
             }
         }
         List<Region> regions = frame.hasCrack() ? regions(frame) : new ArrayList<>();
-        regions.sort(Comparator.comparingDouble((Region r) -> r.probability).reversed());
+        regions.sort(Comparator.comparingDouble((Region r) -> r.probability).reversed()
+                .thenComparingInt(r -> r.box.y()).thenComparingInt(r -> r.box.x()));
         List<Track> matched = new ArrayList<>();
         for (Region region : regions) {
             Track best = null;
@@ -95,7 +139,7 @@ public final class CrackTracker implements DetectionListener {
                 }
             }
             if (best == null) {
-                best = new Track(frame);
+                best = new Track(frame, nextTrackId++);
                 open.add(best);
             }
             best.add(region, frame);
@@ -128,17 +172,21 @@ public final class CrackTracker implements DetectionListener {
         List<Track> all = new ArrayList<>(open);
         open.clear();
         for (Track t : all) {
-            emit(t, reason);
+            if (t.revision == 0 || t.dirty) {
+                emit(t, reason);
+            }
         }
     }
 
     private void emit(Track t, CrackEvent.Reason reason) {
         eventsEmitted++;
-        Logger.debug("crack event {}: frames {}..{} ({} merged), p={}, closed: {}",
-                t.sourceId, t.firstFrame, t.lastFrame, t.frames, t.bestP, reason);
-        sink.accept(new CrackEvent(t.sourceId, t.firstFrame, t.lastFrame, t.frames, t.bestFrame,
+        Logger.debug("crack event {} track {} revision {}: frames {}..{} ({} merged), p={}, closed: {}",
+                t.sourceId, t.trackId, t.revision, t.firstFrame, t.lastFrame, t.frames, t.bestP, reason);
+        sink.accept(new CrackEvent(t.sourceId, t.sourceIdentity, t.sourceSettings, t.trackId, t.revision,
+                t.firstFrame, t.lastFrame, t.frames, t.bestFrame,
                 t.bestTimestampMicros, t.bestWallMicros, t.firstWallMicros, t.bestPosition, t.bestP,
-                t.bestTiles, t.bestBox, t.frameWidth, t.frameHeight, t.bestMask, t.bestOverlay, reason));
+                t.bestTiles, t.bestBox, t.frameWidth, t.frameHeight, t.bestMask, t.bestRegion, t.bestCrops,
+                t.bestOverlay, reason));
     }
 
     /** How well a region fits the track's predicted box; 0 = not at all. */
@@ -332,8 +380,15 @@ public final class CrackTracker implements DetectionListener {
     /** One crack being followed. Mutable; owned by the tracker. */
     private final class Track {
         final String sourceId;
+        final String sourceIdentity;
+        final String sourceSettings;
+        final long trackId;
         final long firstFrame;
-        final long firstTimestampMicros;
+        /** Start of the current report period (first frame, then each MAX_AGE report). */
+        long segmentStartMicros;
+        int revision;
+        /** Frames merged since the last report. */
+        boolean dirty;
         final long firstWallMicros;
         final Optional<Position> firstPosition;
         final int frameWidth;
@@ -349,12 +404,17 @@ public final class CrackTracker implements DetectionListener {
         List<TileResult> bestTiles = List.of();
         Box bestBox;
         byte[] bestMask;
+        byte[] bestRegion;
+        List<CrackEvent.TileCrop> bestCrops = List.of();
         BufferedImage bestOverlay;
 
-        Track(FrameResult f) {
+        Track(FrameResult f, long trackId) {
             sourceId = f.sourceId();
+            sourceIdentity = CrackTracker.this.sourceIdentity;
+            sourceSettings = CrackTracker.this.sourceSettings;
+            this.trackId = trackId;
             firstFrame = f.frameIndex();
-            firstTimestampMicros = f.timestampMicros();
+            segmentStartMicros = f.timestampMicros();
             firstWallMicros = f.wallTimeMicros();
             firstPosition = f.position();
             frameWidth = f.width();
@@ -363,6 +423,7 @@ public final class CrackTracker implements DetectionListener {
 
         void add(Region r, FrameResult f) {
             frames++;
+            dirty = true;
             lastFrame = f.frameIndex();
             lastBox = r.box;
             if (r.probability > bestP) {
@@ -373,21 +434,27 @@ public final class CrackTracker implements DetectionListener {
                 bestPosition = f.position();
                 bestTiles = r.tiles;
                 bestBox = r.box;
-                bestMask = cropMask(f, r.box);
+                bestRegion = cropMask(f.crackMask(), f.width(), r.box);
+                bestMask = f.crackShape() != null ? cropMask(f.crackShape(), f.width(), r.box) : bestRegion.clone();
+                bestCrops = crops(f, r.tiles);
                 bestOverlay = renderOverlay(f, r.box, config.overlayMaxWidth());
             }
         }
     }
 
-    /** Copies the bbox crop of the frame's mask (0/1 bytes); all zero when the frame has no mask. */
+    /** Copies the bbox crop of the frame's C1C region mask (0/1 bytes); all zero when the frame has no mask. */
     static byte[] cropMask(FrameResult f, Box b) {
+        return cropMask(f.crackMask(), f.width(), b);
+    }
+
+    /** Copies the bbox crop of a frame-sized mask {@code m} (0/1 bytes); all zero when {@code m} is null. */
+    static byte[] cropMask(byte[] m, int frameWidth, Box b) {
         byte[] out = new byte[b.width() * b.height()];
-        byte[] m = f.crackMask();
         if (m == null) {
             return out;
         }
         for (int y = 0; y < b.height(); y++) {
-            int src = (b.y() + y) * f.width() + b.x();
+            int src = (b.y() + y) * frameWidth + b.x();
             for (int x = 0; x < b.width(); x++) {
                 out[y * b.width() + x] = m[src + x] != 0 ? (byte) 1 : 0;
             }
@@ -395,9 +462,32 @@ public final class CrackTracker implements DetectionListener {
         return out;
     }
 
+    /** Copies the raw BGR pixels of each tile (clipped to the frame); none when the frame has no pixels. */
+    static List<CrackEvent.TileCrop> crops(FrameResult f, List<TileResult> tiles) {
+        byte[] bgr = f.frameBgr();
+        if (bgr == null) {
+            return List.of();
+        }
+        List<CrackEvent.TileCrop> out = new ArrayList<>(tiles.size());
+        for (TileResult t : tiles) {
+            Box c = clip(tileBox(t), f.width(), f.height());
+            if (c.area() == 0) {
+                continue;
+            }
+            BufferedImage img = new BufferedImage(c.width(), c.height(), BufferedImage.TYPE_3BYTE_BGR);
+            byte[] dst = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
+            for (int y = 0; y < c.height(); y++) {
+                System.arraycopy(bgr, 3 * ((c.y() + y) * f.width() + c.x()), dst, 3 * y * c.width(), 3 * c.width());
+            }
+            out.add(new CrackEvent.TileCrop(t.x(), t.y(), t.size(), img));
+        }
+        return List.copyOf(out);
+    }
+
     /**
      * The frame scaled down to at most {@code maxWidth} pixels wide (box filter), crack pixels
-     * tinted red in proportion to their share of each output pixel, the crack box outlined.
+     * tinted red in proportion to their share of each output pixel (the crack-shaped mask when the
+     * frame has one, else the C1C region), the crack box outlined.
      */
     static BufferedImage renderOverlay(FrameResult f, Box box, int maxWidth) {
         int w = f.width();
@@ -407,7 +497,7 @@ public final class CrackTracker implements DetectionListener {
         BufferedImage img = new BufferedImage(ow, oh, BufferedImage.TYPE_3BYTE_BGR);
         byte[] dst = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
         byte[] bgr = f.frameBgr();
-        byte[] mask = f.crackMask();
+        byte[] mask = f.crackShapeOrRegion();
         for (int oy = 0; oy < oh; oy++) {
             int y0 = (int) ((long) oy * h / oh);
             int y1 = Math.max(y0 + 1, (int) ((long) (oy + 1) * h / oh));

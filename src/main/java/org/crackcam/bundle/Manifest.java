@@ -113,6 +113,7 @@ public record Manifest(int schemaVersion, String name, List<String> classes, int
             if (g == null || g.file() == null || g.sha256() == null || g.inputs() == null || g.outputs() == null) {
                 throw bad(p + "graphs." + e.getKey() + " needs file, sha256, inputs and outputs");
             }
+            checkImageInputs(p, e.getKey(), g);
         }
         if (decision == null || !(decision.crackThreshold() > 0 && decision.crackThreshold() <= 1)) {
             throw bad(p + "needs decision.crack_threshold in (0, 1]");
@@ -128,6 +129,29 @@ public record Manifest(int schemaVersion, String name, List<String> classes, int
                 c1c.fixedThreshold();
             } catch (IllegalArgumentException e) {
                 throw bad(p + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * The manifest agrees with itself: every 4-d float input of a graph (the NCHW image batch)
+     * has 3 channels and {@code input.height × input.width} where its dimensions are fixed. The
+     * runtime sizes its tiles from {@code input}; a graph of another size would fail inside ONNX
+     * Runtime on the first frame, after outputs were opened.
+     */
+    private void checkImageInputs(String p, String name, Graph g) {
+        for (Tensor t : g.inputs()) {
+            List<Long> d = t.shape();
+            if (d == null || d.size() != 4 || !"float32".equals(t.dtype())) {
+                continue;
+            }
+            long[] want = {-1, 3, input.height(), input.width()};
+            for (int i = 1; i < 4; i++) {
+                if (d.get(i) >= 0 && d.get(i) != want[i]) {
+                    throw bad(String.format(java.util.Locale.ROOT, "%sgraphs.%s input %s shape %s does not match "
+                            + "input 3x%dx%d (channels x height x width)", p, name, t.name(), d, input.height(),
+                            input.width()));
+                }
             }
         }
     }

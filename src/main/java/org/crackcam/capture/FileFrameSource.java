@@ -17,14 +17,62 @@ import org.tinylog.Logger;
  * {@link VideoFrame}.
  *
  * <p>A file that ends before its container's stated duration (a truncated recording), or a
- * decode error, ends the stream with a {@link CrackcamException} of kind INPUT; the frames
- * delivered before it stay valid.
+ * decode error that stops the decoder, ends the stream with a {@link CrackcamException} of kind
+ * INPUT; the frames delivered before it stay valid.
+ *
+ * <p>Damage the decoder gets past (a corrupt stretch mid-file: FFmpeg conceals it and goes on) is
+ * counted, not hidden: every frame during whose decoding FFmpeg reported an error is one decode
+ * error ({@link #decodeErrors()}, with the first message in {@link #firstDecodeError()}). FFmpeg's
+ * messages are caught by one process-wide log callback and attributed to the thread that was
+ * decoding (this source decodes on the caller's thread: one decoder thread); nothing is printed.
  */
 public final class FileFrameSource implements FrameSource {
 
     static {
-        // FFmpeg's own console messages would break the one-line error rule.
-        avutil.av_log_set_level(avutil.AV_LOG_QUIET);
+        // FFmpeg's own console messages would break the one-line error rule: errors go to DecodeLog.
+        DecodeLog.install();
+    }
+
+    /** Routes FFmpeg's log into the counting, printing-nothing callback (any FFmpeg user in the process). */
+    public static void quietFfmpegLog() {
+        DecodeLog.install();
+    }
+
+    /**
+     * FFmpeg's log, counted per thread: messages at error level or worse raise the calling
+     * thread's count. Printing nothing; installed once per process.
+     */
+    static final class DecodeLog extends org.bytedeco.ffmpeg.avutil.LogCallback {
+        private static final DecodeLog INSTANCE = new DecodeLog(); // strongly held: native code calls it
+        private static final ThreadLocal<long[]> COUNT = ThreadLocal.withInitial(() -> new long[1]);
+        private static final ThreadLocal<String[]> LAST = ThreadLocal.withInitial(() -> new String[1]);
+        private static boolean installed;
+
+        static synchronized void install() {
+            if (!installed) {
+                avutil.av_log_set_level(avutil.AV_LOG_ERROR);
+                avutil.setLogCallback(INSTANCE);
+                installed = true;
+            }
+        }
+
+        @Override
+        public void call(int level, org.bytedeco.javacpp.BytePointer msg) {
+            if (level <= avutil.AV_LOG_ERROR) {
+                COUNT.get()[0]++;
+                LAST.get()[0] = msg == null ? "" : msg.getString().trim();
+            }
+        }
+
+        /** Error messages FFmpeg logged on this thread so far. */
+        static long count() {
+            return COUNT.get()[0];
+        }
+
+        static String last() {
+            String s = LAST.get()[0];
+            return s == null ? "" : s;
+        }
     }
 
     private final Path path;
@@ -34,6 +82,8 @@ public final class FileFrameSource implements FrameSource {
     private final double frameRate;
     private long decoded;
     private long lastTimestamp = -1;
+    private long decodeErrors;
+    private String firstDecodeError;
     private boolean closed;
 
     private FileFrameSource(Path path, FFmpegFrameGrabber grabber, FrameSelector selector) {
@@ -109,7 +159,10 @@ public final class FileFrameSource implements FrameSource {
             return "decode failed";
         }
         int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
+        String line = nl < 0 ? s : s.substring(0, nl);
+        // JavaCV's hints to its own API users say nothing to ours
+        return line.replaceAll("\\s*\\((Has setFormat\\(\\) been called\\?|For more details, make sure "
+                + "FFmpegLogCallback\\.set\\(\\) has been called\\.)\\)", "").strip();
     }
 
     @Override
@@ -125,6 +178,24 @@ public final class FileFrameSource implements FrameSource {
     @Override
     public long durationMicros() {
         return durationMicros;
+    }
+
+    /**
+     * Frames during whose decoding FFmpeg reported an error (damage it concealed and got past);
+     * 0 for an intact file. Counted over every decoded frame, kept or not by the selector.
+     */
+    public long decodeErrors() {
+        return decodeErrors;
+    }
+
+    /** Where and what the first decode error was ("frame 120 (8.00 s): …"), or null when none. */
+    public String firstDecodeError() {
+        return firstDecodeError;
+    }
+
+    /** Frames decoded so far (kept or not by the selector). */
+    public long decoded() {
+        return decoded;
     }
 
     /** Frame width in pixels. */
@@ -145,8 +216,16 @@ public final class FileFrameSource implements FrameSource {
         long t0 = System.nanoTime();
         while (true) {
             Frame f;
+            long errorsBefore = DecodeLog.count();
             try {
                 f = grabber.grabImage();
+                if (DecodeLog.count() != errorsBefore) {
+                    decodeErrors++;
+                    if (firstDecodeError == null) {
+                        firstDecodeError = "frame " + decoded + " (" + formatSeconds(lastTimestamp) + "): "
+                                + DecodeLog.last();
+                    }
+                }
             } catch (FrameGrabber.Exception | RuntimeException e) {
                 throw new CrackcamException(CrackcamException.Kind.INPUT, "video " + path + ": decode error after frame "
                         + decoded + " (" + formatSeconds(lastTimestamp) + "): " + firstLine(e.getMessage()), e);

@@ -9,9 +9,14 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
+import org.crackcam.bundle.ExecutionProvider;
+import org.crackcam.bundle.ModelBundle;
+import org.crackcam.bundle.RuntimeOptions;
 import org.crackcam.capture.live.FfmpegReader;
+import org.crackcam.pipeline.CrackcamException;
 import org.crackcam.service.ConfigException;
 import org.crackcam.service.ConfigLoader;
+import org.crackcam.service.Preflight;
 import org.crackcam.service.ServiceConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,7 +26,10 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code crackcam check-config FILE}: validates a service configuration without starting anything.
- * Every problem is one line {@code FILE:LINE: message} on standard error (exit 2). Files the
+ * Every problem is one line {@code FILE:LINE: message} on standard error (exit 2). When the model
+ * bundle is on this machine it is verified as {@code run} would open it (sha256, graph contracts:
+ * exit 4); when the camera's frame size is known (camera.width/height, or a file camera's video)
+ * the region of interest must hold tiles in it (exit 2). Files the
  * configuration names that do not exist on this machine are warnings (the file may be meant for
  * another device), errors with {@code --strict}.
  */
@@ -60,16 +68,58 @@ final class CheckConfigCommand implements Callable<Integer> {
         if (strict && !missing.isEmpty()) {
             return ExitCodes.USAGE;
         }
+        String frame;
+        try {
+            Optional<int[]> size = Preflight.frameSize(c.camera());
+            if (size.isPresent()) {
+                var grid = Preflight.tiles(c, size.get()[0], size.get()[1]);
+                frame = grid.size() + " tiles in the " + size.get()[0] + "x" + size.get()[1] + " frame";
+            } else {
+                frame = "frame size known at the first frame (set camera.width/height to check it here)";
+            }
+        } catch (CrackcamException e) {
+            err.println(e.getMessage());
+            err.flush();
+            return ExitCodes.of(e);
+        }
+        String bundle;
+        if (Files.isDirectory(c.model().bundle())) {
+            try {
+                bundle = verifyBundle(c.model().bundle());
+            } catch (CrackcamException e) {
+                err.println(c.file() + ": model.bundle: " + e.getMessage());
+                err.flush();
+                return ExitCodes.of(e);
+            }
+        } else {
+            bundle = "not here (not verified)";
+        }
         out.println(file + ": ok");
         out.println("  device " + c.deviceId() + "; camera " + camera(c.camera()) + "; model " + c.model().bundle()
                 + " on " + lower(c.model().provider()) + (c.model().fp16() ? " (fp16)" : ""));
-        out.println("  tiles " + c.tiles().rows() + " rows over " + c.tiles().roi() + "; sampling "
+        out.println("  bundle " + bundle);
+        out.println("  tiles " + c.tiles().rows() + " rows over " + c.tiles().roi() + " (" + frame + "); sampling "
                 + sampling(c.sampling()) + "; gps " + lower(c.gps().source()));
         out.println("  mqtt " + (c.mqtt().enabled() ? c.mqtt().broker() + " as " + c.mqtt().clientId() : "off")
                 + "; outbox " + c.outbox().dir() + " (" + c.outbox().maxBytes() / (1024 * 1024) + " MB); health "
                 + (c.health().enabled() ? "127.0.0.1:" + c.health().port() : "off"));
         out.flush();
         return ExitCodes.OK;
+    }
+
+    /**
+     * Opens the bundle as the service would, on the CPU without warm-up: manifest, sha256 of every
+     * graph, and each graph's inputs and outputs against the manifest (a BUNDLE error otherwise).
+     */
+    static String verifyBundle(Path dir) {
+        var options = new RuntimeOptions(ExecutionProvider.CPU, 1, Path.of("state"), false, 0, false, false);
+        try (ModelBundle b = ModelBundle.open(dir, options)) {
+            for (String g : b.manifest().graphs().keySet()) {
+                b.graph(g);
+            }
+            return b.manifest().name() + " verified: " + b.manifest().graphs().size()
+                    + " graph(s), sha256 and input/output contract match the manifest";
+        }
     }
 
     private static List<String> missingFiles(ServiceConfig c) {

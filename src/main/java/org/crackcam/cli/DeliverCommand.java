@@ -38,7 +38,7 @@ public final class DeliverCommand implements Callable<Integer> {
             throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
                     "deliver needs --broker URL (or env CRACKCAM_BROKER)");
         }
-        Outbox outbox = Outbox.open(alerts.outboxDirectory(), alerts.outboxQuotaBytes());
+        Outbox outbox = Outbox.open(alerts.outboxDirectory(), alerts.outboxQuotaBytes(), alerts.fileModes());
         int waiting = outbox.size();
         try (OutboxPublisher publisher = new OutboxPublisher(outbox, mqtt)) {
             if (!publisher.start()) {

@@ -65,15 +65,22 @@ final class DemoCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, e.getMessage(), e);
         }
+        Path outboxDir = alertOptions.outboxDirectoryOr(out.resolve("outbox"));
+        if (alertOptions.enabled()) {
+            org.crackcam.service.Preflight.writableDirectory(outboxDir, "outbox");
+        }
+        org.crackcam.delivery.AlertStage stage = null;
         try (ModelBundle bundle = bundleOptions.open();
              org.crackcam.delivery.AlertStage alerts = org.crackcam.delivery.AlertStage.forCommand(alertOptions,
                      "file", bundle.manifest().name(), bundle.directory().resolve("manifest.json"),
-                     alertOptions.outboxDirectoryOr(out.resolve("outbox"))).orElse(null)) {
+                     outboxDir).orElse(null)) {
+            stage = alerts;
             boolean synthetic = video == null || isSynthetic(bundle);
             Replay.Result r = Replay.run(bundle, Detector.TilingConfig.defaults(),
                     new Replay.Options(drive, out, selector, false, 500, false, System.console() != null,
                             synthetic ? "SYNTHETIC DATA" : null, relevanceBatch.value()),
-                    System.err, alerts == null ? List.of() : List.of(alerts));
+                    System.err, alerts == null ? List.of()
+                            : List.of(org.crackcam.office.DemoOffice.withTrack(alerts, drive)));
             ProcessMemory mem = ProcessMemory.read();
             Path html = HtmlReport.write(out, r, synthetic, "CrackCam demo: " + drive.getFileName()
                     + (synthetic ? " (synthetic)" : ""), mem);
@@ -87,6 +94,11 @@ final class DemoCommand implements Callable<Integer> {
                 throw r.failure();
             }
         }
+        if (alertOptions.enabled() && Files.isDirectory(outboxDir)) {
+            // the end of the demo: its alerts in the road office (docs/office.md), no broker needed
+            org.crackcam.office.DemoOffice.importAndMap(outboxDir, out, spec.commandLine().getOut());
+        }
+        ReplayCommand.undelivered(stage);
         return ExitCodes.OK;
     }
 

@@ -33,21 +33,25 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code crackcam evaluate}: the paper's Tables 2 and 3 (accuracy, Insertion, Deletion, ID, IoU)
- * and the ablations, measured on a bundle's ONNX graphs over a dataset in the shared layout.
- * See docs/evaluation.md for every choice.
+ * and the ablations, measured on one or more bundles' ONNX graphs over a dataset in the shared
+ * layout (or a user's folder with that layout), one table per substrate, with the truth and
+ * random anchors and tolerant mask metrics. See docs/evaluation.md for every choice.
  */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-        description = "Reproduce the paper's evaluation (Tables 2 and 3, ablations) on a model bundle.")
+        description = "Reproduce the paper's evaluation (Tables 2 and 3, ablations) on model bundles, per substrate, "
+                + "with truth/random anchors and tolerant mask metrics.")
 public final class EvaluateCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--bundle", paramLabel = "DIR", description = "the model bundle to evaluate (the shipped one)")
-    Path bundle;
+    @Option(names = "--bundle", paramLabel = "DIR",
+            description = "a model bundle, or a folder of bundles (its sub-folders with a manifest.json); repeat for "
+                    + "several trained seeds: results are mean ± std over all bundles")
+    List<Path> bundle = new ArrayList<>();
 
     @Option(names = "--seeds-bundles", paramLabel = "DIR", arity = "1..*",
-            description = "further bundles exported from other training seeds: results are mean ± std over all bundles")
+            description = "further bundles (same as repeating --bundle)")
     List<Path> seedBundles = new ArrayList<>();
 
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "dataset root in the shared layout")
@@ -61,18 +65,32 @@ public final class EvaluateCommand implements Callable<Integer> {
     int limit;
 
     @Option(names = "--methods", split = ",", paramLabel = "M",
-            description = "methods, comma-separated: lrp-bn, rise, gradcam, lrp, abn, r-only, r-alpha, gamma0, "
-                    + "gamma1, split (default: all)")
+            description = "methods, comma-separated: lrp-bn, crack-mask, rise, gradcam, lrp, abn, r-only, r-alpha, gamma0, "
+                    + "gamma1, split, truth, random (default: all; the anchors truth and random are always added)")
     List<String> methods;
 
     @Option(names = "--steps", defaultValue = "56",
             description = "Insertion/Deletion steps; step = ceil(H·W/steps) pixels (default: ${DEFAULT-VALUE})")
     int steps;
 
-    @Option(names = "--substrate", defaultValue = "black",
-            description = "black (paper's 0 in RGB [0,1] input space, both curves), blur (both), "
-                    + "rise (blur for insertion, black for deletion); default: ${DEFAULT-VALUE}")
-    String substrate;
+    @Option(names = {"--substrates", "--substrate"}, split = ",", paramLabel = "S",
+            defaultValue = "black,blur,mean,road",
+            description = "substrates, comma-separated, one table each: black (paper's 0 in RGB [0,1] input space), "
+                    + "blur (RISE's), mean (the image's mean colour), road (ROAD's noisy linear imputation), rise "
+                    + "(blur for insertion, black for deletion); default: ${DEFAULT-VALUE}")
+    List<String> substrates;
+
+    @Option(names = "--tolerance", defaultValue = "2",
+            description = "pixel tolerance k of the mask precision/recall/F1, at the model input (default: ${DEFAULT-VALUE})")
+    double tolerance;
+
+    @Option(names = "--seed", defaultValue = "42",
+            description = "seed of the random anchor and of ROAD's noise (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--road-noise", defaultValue = "0.01",
+            description = "σ of ROAD's imputation noise in RGB [0,1] (default: ${DEFAULT-VALUE}, Quantus's)")
+    double roadNoise;
 
     @Option(names = "--score-class", defaultValue = "true",
             description = "class scored and explained: true (paper), predicted, crack (default: ${DEFAULT-VALUE})")
@@ -126,6 +144,10 @@ public final class EvaluateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, e.getMessage(), e);
         }
+        if (!EvalDataset.hasDatasetJson(data)) {
+            spec.commandLine().getErr().println("note: " + data + " has no dataset.json; reading it as a user folder ("
+                    + split + "/crack, " + split + "/no_crack; .jpg/.jpeg/.png images, <id>.mask.png masks)");
+        }
         Map<String, Object> settings = settings(cfg, samples.size());
         List<Evaluation.BundleResult> results = new ArrayList<>();
         for (Path dir : bundles) {
@@ -161,22 +183,37 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         var o = spec.commandLine().getOut();
         o.println(ReportWriter.markdown(report));
-        o.println("results written to " + out.resolve("results.md") + ", results.json, insertion.png, "
-                + "deletion.png, examples.png");
+        o.println("results written to " + out.resolve("results.md") + ", results.json, insertion-<substrate>.png, "
+                + "deletion-<substrate>.png, examples.png");
         o.flush();
         return ExitCodes.OK;
     }
 
     private List<Path> bundles() {
         LinkedHashSet<Path> all = new LinkedHashSet<>();
-        if (bundle != null) {
-            all.add(bundle);
+        List<Path> given = new ArrayList<>(bundle);
+        given.addAll(seedBundles);
+        for (Path p : given) {
+            all.addAll(expand(p));
         }
-        all.addAll(seedBundles);
         if (all.isEmpty()) {
-            throw usage("give --bundle DIR (and optionally --seeds-bundles DIR...)");
+            throw usage("give --bundle DIR (repeat it, or give a folder of bundles, for several seeds)");
         }
         return List.copyOf(all);
+    }
+
+    /** A bundle itself, or the sorted sub-folders of a folder of bundles; anything else is passed on (and fails there). */
+    static List<Path> expand(Path p) {
+        if (java.nio.file.Files.isRegularFile(p.resolve("manifest.json")) || !java.nio.file.Files.isDirectory(p)) {
+            return List.of(p);
+        }
+        try (var s = java.nio.file.Files.list(p)) {
+            List<Path> subs = s.filter(d -> java.nio.file.Files.isRegularFile(d.resolve("manifest.json"))).sorted()
+                    .toList();
+            return subs.isEmpty() ? List.of(p) : subs;
+        } catch (IOException e) {
+            return List.of(p);
+        }
     }
 
     Evaluation.Config config() {
@@ -198,22 +235,35 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (steps < 1) {
             throw usage("--steps must be >= 1, got " + steps);
         }
-        Substrate ins;
-        Substrate del;
-        switch (substrate.toLowerCase(Locale.ROOT)) {
-            case "black" -> {
-                ins = Substrate.BLACK;
-                del = Substrate.BLACK;
+        List<Substrate[]> pairs = new ArrayList<>();
+        for (String name : substrates) {
+            String k = name.trim().toLowerCase(Locale.ROOT);
+            Substrate[] pair;
+            if (k.equals("rise")) {
+                pair = new Substrate[] {Substrate.BLUR, Substrate.BLACK};
+            } else {
+                try {
+                    Substrate one = Substrate.parse(k);
+                    pair = new Substrate[] {one, one};
+                } catch (IllegalArgumentException e) {
+                    throw usage("--substrates: unknown substrate '" + name + "'; expected black, blur, mean, road or rise");
+                }
             }
-            case "blur" -> {
-                ins = Substrate.BLUR;
-                del = Substrate.BLUR;
+            if (pairs.stream().noneMatch(q -> q[0] == pair[0] && q[1] == pair[1])) {
+                pairs.add(pair);
             }
-            case "rise" -> {
-                ins = Substrate.BLUR;
-                del = Substrate.BLACK;
-            }
-            default -> throw usage("--substrate must be black, blur or rise, got '" + substrate + "'");
+        }
+        if (pairs.isEmpty()) {
+            throw usage("--substrates: give at least one of black, blur, mean, road, rise");
+        }
+        if (!(tolerance >= 0) || !(roadNoise >= 0)) {
+            throw usage("--tolerance and --road-noise must be >= 0");
+        }
+        if (!ms.contains(Method.TRUTH)) {
+            ms.add(Method.TRUTH);
+        }
+        if (!ms.contains(Method.RANDOM)) {
+            ms.add(Method.RANDOM);
         }
         Evaluation.ScoreClass sc;
         try {
@@ -241,8 +291,13 @@ public final class EvaluateCommand implements Callable<Integer> {
             hw = peekPixels(b);
             break;
         }
-        var id = new InsertionDeletion.Config((hw + steps - 1) / steps, ins, del);
-        return new Evaluation.Config(List.copyOf(ms), id, rise, sc, bin, batch, scorerBatch, examples);
+        List<InsertionDeletion.Config> curves = new ArrayList<>();
+        for (Substrate[] pair : pairs) {
+            curves.add(new InsertionDeletion.Config((hw + steps - 1) / steps, pair[0], pair[1], roadNoise,
+                    InsertionDeletion.ROAD_TOLERANCE));
+        }
+        return new Evaluation.Config(List.copyOf(ms), curves, rise, sc, bin, tolerance, batch, scorerBatch, examples,
+                seed);
     }
 
     private static int peekPixels(Path bundleDir) {
@@ -256,11 +311,15 @@ public final class EvaluateCommand implements Callable<Integer> {
                 + (limit > 0 ? ", evenly spaced subset" : "") + ")");
         s.put("dataset_source", EvalDataset.describe(data));
         s.put("methods", cfg.methods().stream().map(Method::id).toList());
-        s.put("insertion_deletion", "step " + cfg.insertionDeletion().stepPixels() + " pixels (" + steps
-                + " steps), insertion substrate " + cfg.insertionDeletion().insertionSubstrate()
-                + ", deletion substrate " + cfg.insertionDeletion().deletionSubstrate()
-                + " (BLACK = 0 in RGB [0,1] input space, before the in-graph normalisation); trapezoid AUC "
-                + "over n/(H·W) in [0,1]; ties by row-major index");
+        s.put("insertion_deletion", "step " + cfg.curves().get(0).stepPixels() + " pixels (" + steps
+                + " steps); substrates " + cfg.curves().stream().map(InsertionDeletion.Config::name).toList()
+                + " (black = 0 in RGB [0,1] input space, before the in-graph normalisation; road = noisy linear "
+                + "imputation, noise σ " + roadNoise + ", CG to relative residual " + InsertionDeletion.ROAD_TOLERANCE + ", a fully removed image = its "
+                + "mean colour); trapezoid AUC over n/(H·W) in [0,1]; ties by row-major index");
+        s.put("anchors", "truth = −distance to the crack mask (crack images with a mask); random = uniform, seed "
+                + seed + " mixed with the sample id");
+        s.put("mask_metrics", "tolerant precision/recall/F1 with k = " + tolerance + " px at the model input "
+                + "(Euclidean, pixel centres) and strict IoU, per image, crack images with a mask");
         s.put("score", "softmax p_PB of class C = " + cfg.scoreClass().name().toLowerCase(Locale.ROOT)
                 + " class; the map explains the same class (graph target)");
         s.put("iou_binarisation", cfg.binarisation() == Iou.Binarisation.MEAN ? "map > mean(map)"

@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.random.RandomGenerator;
 
 import org.crackcam.alerts.AlertContext;
@@ -14,6 +15,7 @@ import org.crackcam.delivery.AlertArchive;
 import org.crackcam.delivery.DeliveryOptions;
 import org.crackcam.delivery.AlertTransport;
 import org.crackcam.delivery.Backoff;
+import org.crackcam.delivery.FileModes;
 import org.crackcam.delivery.MqttSettings;
 import org.crackcam.delivery.PahoTransport;
 import org.crackcam.pipeline.CrackcamException;
@@ -26,13 +28,17 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code crackcam listen}: what a road-maintenance office runs. Subscribes at QoS 1 with a
- * persistent session (the broker keeps alerts while the office is offline), validates every
- * alert against the schema, drops duplicate ids, and keeps a folder of alert JSON, mask PNG,
- * overlay JPEG and an {@code index.html} gallery, newest first.
+ * persistent session (the broker keeps alerts while the office is offline) and hands every
+ * message to an {@link AlertArchive}: valid alerts are stored (deduplicated by alert id and
+ * revision) as JSON, images and an {@code index.html} gallery; a message that cannot be stored
+ * is acknowledged, kept in {@code quarantine/} with its reason and counted, so it never blocks
+ * the ones behind it. Only a folder that cannot be written leaves a message unacknowledged.
  */
 @Command(name = "listen", mixinStandardHelpOptions = true,
         description = {"Receive crack alerts from an MQTT broker into a folder with an index.html gallery.",
-                "Each alert is validated against crackcam.alert/1; duplicates (same alert_id) are dropped."})
+                "Alerts are checked (size, JSON, strict ids, topic device = device_id, schema, images) and deduplicated "
+                        + "by (alert_id, revision); a message that cannot be stored goes to <out>/quarantine/ "
+                        + "with a .reason.json and is counted."})
 public final class ListenCommand implements Callable<Integer> {
 
     @Option(names = "--broker", required = true, paramLabel = "URL",
@@ -52,8 +58,16 @@ public final class ListenCommand implements Callable<Integer> {
     String clientId;
 
     @Option(names = "--count", defaultValue = "0", paramLabel = "N",
-            description = "exit after N new alerts (default 0: run until interrupted)")
+            description = "exit after N alerts stored (new ones or newer revisions; default 0: run until interrupted)")
     long count;
+
+    @Option(names = "--max-alert-bytes", defaultValue = "524288", paramLabel = "BYTES",
+            description = "larger messages are quarantined without being parsed (default ${DEFAULT-VALUE}, 512 KiB)")
+    int maxAlertBytes;
+
+    @Option(names = "--group-readable",
+            description = "folders 0750 and files 0640 so the operators' group can read them; default private: 0700 / 0600")
+    boolean groupReadable;
 
     @ArgGroup(exclusive = false, heading = "TLS and credentials%n")
     DeliveryOptions.Security security = new DeliveryOptions.Security();
@@ -70,11 +84,16 @@ public final class ListenCommand implements Callable<Integer> {
         if (count < 0) {
             throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, "--count must be >= 0, got " + count);
         }
+        if (maxAlertBytes < 1024) {
+            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
+                    "--max-alert-bytes must be >= 1024, got " + maxAlertBytes);
+        }
         String id = clientId != null ? clientId : "crackcam-listen-" + hostName();
         MqttSettings settings = security.applyTo(MqttSettings.of(broker, "listen").withClientId(id));
-        AlertArchive archive = AlertArchive.open(out);
+        AlertArchive archive = AlertArchive.open(out, maxAlertBytes, FileModes.of(groupReadable));
         String topic = "crackcam/" + device + "/alerts";
         Semaphore lost = new Semaphore(0);
+        AtomicBoolean storageFailed = new AtomicBoolean();
         CountDownLatch done = new CountDownLatch(1);
         PahoTransport transport = new PahoTransport(settings, null, cause -> {
             Logger.warn("{}; reconnecting", PahoTransport.describe(settings.brokerUri(),
@@ -83,15 +102,17 @@ public final class ListenCommand implements Callable<Integer> {
         });
         transport.subscribeOnConnect(topic, 1, (t, payload) -> {
             synchronized (archive) {
-                AlertArchive.Outcome o;
                 try {
-                    o = archive.accept(t, payload);
+                    archive.accept(t, payload);
                 } catch (java.io.IOException ex) {
-                    Logger.error("listen: cannot store an alert in {} ({}); not acknowledged, the broker sends it again",
+                    // The only exception that leaves this callback: Paho then drops the connection
+                    // without a PUBACK and the broker keeps the message (bad messages never get here).
+                    Logger.error("listen: cannot write to {} ({}); message not acknowledged, the broker sends it again",
                             out, ex.getMessage());
+                    storageFailed.set(true);
                     throw ex;
                 }
-                if (o == AlertArchive.Outcome.STORED && count > 0 && archive.storedCount() >= count) {
+                if (count > 0 && archive.storedCount() + archive.updatedCount() >= count) {
                     done.countDown();
                 }
             }
@@ -110,6 +131,10 @@ public final class ListenCommand implements Callable<Integer> {
         String lastLogged = null;
         try {
             while (done.getCount() > 0) {
+                if (storageFailed.getAndSet(false)) { // disk full or the like: do not spin on redeliveries
+                    done.await(backoff.next().toMillis(), TimeUnit.MILLISECONDS);
+                    continue;
+                }
                 try {
                     transport.connect();
                 } catch (AlertTransport.TransportException ex) {
@@ -126,6 +151,7 @@ public final class ListenCommand implements Callable<Integer> {
                 Logger.info("listening on {} at {} as {}; writing to {}", topic, settings.brokerUri(), id, out);
                 lost.drainPermits();
                 while (done.getCount() > 0 && !lost.tryAcquire(500, TimeUnit.MILLISECONDS)) {
+                    flushIndex(archive, false);
                     if (!transport.isConnected()) {
                         break;
                     }
@@ -140,13 +166,28 @@ public final class ListenCommand implements Callable<Integer> {
                 // already shutting down
             }
         }
+        flushIndex(archive, true);
         synchronized (archive) {
-            spec.commandLine().getOut().printf("listen: %d alert(s) stored, %d duplicate(s) dropped, %d invalid, in %s%n",
-                    archive.storedCount(), archive.duplicateCount(), archive.invalidCount(), out);
+            spec.commandLine().getOut().println("listen: " + archive.summaryLine());
         }
         spec.commandLine().getOut().flush();
         finished.countDown();
         return ExitCodes.OK;
+    }
+
+    /** The gallery is a view: a failure to rewrite it is logged, not fatal. */
+    private static void flushIndex(AlertArchive archive, boolean now) {
+        synchronized (archive) {
+            try {
+                if (now) {
+                    archive.flushIndex();
+                } else {
+                    archive.flushIndexIfDue();
+                }
+            } catch (java.io.IOException ex) {
+                Logger.warn("listen: cannot rewrite index.html: {}", ex.getMessage());
+            }
+        }
     }
 
     private static String hostName() {

@@ -28,6 +28,8 @@ import picocli.CommandLine.ScopeType;
                 RunCommand.class,
                 CheckConfigCommand.class,
                 EvaluateCommand.class,
+                ScoreDriveCommand.class,
+                org.crackcam.office.OfficeCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
@@ -90,13 +92,7 @@ public final class Main implements Runnable {
     }
 
     static int exitCodeOf(Throwable ex) {
-        if (ex instanceof CrackcamException ce) {
-            return ExitCodes.of(ce.kind());
-        }
-        if (ex instanceof InterruptedException) {
-            return ExitCodes.INTERRUPTED;
-        }
-        return ExitCodes.INTERNAL;
+        return ExitCodes.of(ex);
     }
 
     static String describe(Throwable ex) {

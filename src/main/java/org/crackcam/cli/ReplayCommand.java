@@ -45,6 +45,11 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--label", paramLabel = "TEXT", description = "text drawn on overlays (e.g. SYNTHETIC DATA)")
     String label;
 
+    @Option(names = "--max-decode-errors", paramLabel = "N", defaultValue = "0",
+            description = "frames decoded with errors (damage FFmpeg concealed) allowed before the replay fails "
+                    + "with exit 6; outputs are written either way (default ${DEFAULT-VALUE})")
+    long maxDecodeErrors;
+
     @Option(names = "--progress", negatable = true,
             description = "progress bar on stderr (default: on when run from a terminal)")
     Boolean progress;
@@ -73,13 +78,23 @@ final class ReplayCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, e.getMessage(), e);
         }
+        if (maxDecodeErrors < 0) {
+            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
+                    "--max-decode-errors must be >= 0, got " + maxDecodeErrors);
+        }
         var tiling = tilingOptions.config();
         Path dir = out != null ? out : Path.of("out", "replay", stem(video));
+        if (alertOptions.enabled()) {
+            org.crackcam.service.Preflight.writableDirectory(alertOptions.outboxDirectory(), "outbox");
+        }
+        org.crackcam.delivery.AlertStage stage = null;
+        Replay.Result r;
         try (ModelBundle bundle = bundleOptions.open();
              org.crackcam.delivery.AlertStage alerts = org.crackcam.delivery.AlertStage.forCommand(alertOptions,
                      "file", bundle.manifest().name(), bundle.directory().resolve("manifest.json"),
                      alertOptions.outboxDirectory()).orElse(null)) {
-            Replay.Result r = Replay.run(bundle, tiling,
+            stage = alerts;
+            r = Replay.run(bundle, tiling,
                     new Replay.Options(video, dir, selector, realtime, maxOverlays, allFrames,
                             progress != null ? progress : System.console() != null, label, relevanceBatch.value()),
                     System.err, alerts == null ? List.of() : List.of(alerts));
@@ -89,8 +104,28 @@ final class ReplayCommand implements Callable<Integer> {
             if (r.failure() != null) {
                 throw r.failure();
             }
+        } // closing the alert stage drains the outbox to the broker (--drain-timeout)
+        long damaged = ((Number) r.summary().get("decode_errors")).longValue();
+        if (damaged > maxDecodeErrors) {
+            throw new CrackcamException(CrackcamException.Kind.DAMAGED_INPUT, "video " + video + ": " + damaged
+                    + " frame(s) decoded with errors, more than --max-decode-errors " + maxDecodeErrors + " (first: "
+                    + r.summary().get("first_decode_error") + "); outputs written to " + dir);
         }
+        undelivered(stage);
         return ExitCodes.OK;
+    }
+
+    /** Alerts still in the outbox after the drain timeout, with a broker given: exit 7. */
+    static void undelivered(org.crackcam.delivery.AlertStage stage) {
+        if (stage == null || stage.publisher() == null) {
+            return;
+        }
+        long waiting = stage.outbox().size();
+        if (waiting > 0) {
+            throw new CrackcamException(CrackcamException.Kind.UNDELIVERED, waiting
+                    + " alert(s) not acknowledged by the broker within the drain timeout; they stay in the outbox "
+                    + stage.outbox().directory() + " (crackcam deliver sends them)");
+        }
     }
 
     static String stem(Path p) {

@@ -9,154 +9,452 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.crackcam.alerts.AlertContext;
 import org.crackcam.alerts.AlertSchema;
+import org.crackcam.delivery.MessageQuarantine.Reason;
 import org.crackcam.pipeline.CrackcamException;
 import org.tinylog.Logger;
 
 /**
- * The folder {@code crackcam listen} keeps: for every new, valid alert {@code <id>.json},
- * {@code <id>.mask.png} and {@code <id>.overlay.jpg}, and an {@code index.html} gallery (newest
- * first). Alerts failing the schema are logged and counted, not stored; an id already stored is
- * a QoS 1 duplicate and is dropped. {@link #accept} returns only after the files are on disk, so
- * the PUBACK that follows it means "stored".
+ * The folder {@code crackcam listen} keeps: per alert {@code <id>.json} and its images
+ * ({@code <id>.mask.png}, {@code <id>.overlay.jpg}, and for schema 2 {@code <id>.region.png},
+ * {@code <id>.crop-<k>.jpg}), an {@code index.html} gallery (newest first; rewritten at most once
+ * a second, see {@link #flushIndexIfDue}), and
+ * {@code quarantine/} for messages that cannot be stored ({@link MessageQuarantine}).
  *
- * <p>Not thread-safe: called on the MQTT client's callback thread only.
+ * <p>Each message is checked in this order, the first failure quarantining it with its reason:
+ * size ({@code maxAlertBytes}), JSON object, {@code alert_id} a lower-case UUID and
+ * {@code device_id} a valid device id (whole-string matches: a trailing newline is not
+ * accepted), the topic {@code crackcam/<device_id>/alerts} naming the same device, the schema,
+ * every image decoding as what it says it is ({@link AlertImages}), and no other content stored
+ * under the same {@code (alert_id, revision)}.
+ *
+ * <p>Dedupe by {@code (alert_id, revision)} ({@code revision} absent = 0, as in schema 1): the
+ * same pair with the same content is a QoS 1 duplicate (counted, dropped); a higher revision
+ * replaces the stored alert; a lower one is stale (counted, ignored). Ids and revisions already
+ * in the folder count, across restarts.
+ *
+ * <p>{@link #accept} returns only after the files (or the quarantine files) are on disk, so the
+ * PUBACK that follows means "stored" or "kept in quarantine". It throws only when the folder
+ * cannot be written; a bad message never makes it throw.
+ *
+ * <p>Permissions per {@link FileModes}. Not thread-safe: called on the MQTT client's callback
+ * thread only.
  */
 public final class AlertArchive {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    /** Default {@code --max-alert-bytes}: 512 KiB. */
+    public static final int DEFAULT_MAX_ALERT_BYTES = 512 * 1024;
+    /** Most payload bytes kept in {@code quarantine/} (reasons are always written). */
+    static final long QUARANTINE_MAX_BYTES = 256L << 20;
     /** Most alerts shown on the gallery page (all stay in the folder). */
     static final int GALLERY_LIMIT = 500;
+    /** index.html is rewritten at most this often (1 s). */
+    static final long INDEX_INTERVAL_NANOS = 1_000_000_000L;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    private static final Pattern TOPIC = Pattern.compile("crackcam/([^/]*)/alerts");
 
     private final Path dir;
     private final AlertSchema schema;
-    private final Set<String> seen = new HashSet<>();
-    private final List<JsonNode> summaries = new ArrayList<>();
+    private final int maxAlertBytes;
+    private final FileModes modes;
+    private final MessageQuarantine quarantine;
+    private final Map<String, Long> revisions = new HashMap<>();
+    private final Map<String, JsonNode> summaries = new HashMap<>();
     private long stored;
+    private long updated;
     private long duplicates;
-    private long invalid;
+    private long stale;
+    private boolean indexDirty;
+    private long lastIndexWrite = System.nanoTime() - INDEX_INTERVAL_NANOS - 1;
 
-    private AlertArchive(Path dir, AlertSchema schema) {
+    private AlertArchive(Path dir, AlertSchema schema, int maxAlertBytes, FileModes modes,
+                         MessageQuarantine quarantine) {
         this.dir = dir;
         this.schema = schema;
+        this.maxAlertBytes = maxAlertBytes;
+        this.modes = modes;
+        this.quarantine = quarantine;
     }
 
-    /** Opens (creating) the folder and loads the alerts already in it. */
+    /** What happened to one message. */
+    public enum Outcome { STORED, UPDATED, DUPLICATE, STALE, QUARANTINED }
+
+    /** Opens with the defaults: 512 KiB per message, private files. */
     public static AlertArchive open(Path dir) {
-        AlertArchive a = new AlertArchive(dir, AlertSchema.load());
+        return open(dir, DEFAULT_MAX_ALERT_BYTES, FileModes.PRIVATE);
+    }
+
+    /**
+     * Opens (creating) the folder, sets its permissions and those of the files in it, and loads
+     * the alerts already in it.
+     *
+     * @param maxAlertBytes larger messages are quarantined unparsed
+     */
+    public static AlertArchive open(Path dir, int maxAlertBytes, FileModes modes) {
+        if (maxAlertBytes <= 0) {
+            throw new IllegalArgumentException("max alert bytes must be > 0, got " + maxAlertBytes);
+        }
         try {
-            Files.createDirectories(dir);
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.json")) {
+            modes.directory(dir);
+            AlertArchive a = new AlertArchive(dir, AlertSchema.load(), maxAlertBytes, modes,
+                    MessageQuarantine.open(dir, modes, QUARANTINE_MAX_BYTES));
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
                 for (Path p : ds) {
-                    String id = p.getFileName().toString().replaceFirst("\\.json$", "");
+                    if (!Files.isRegularFile(p)) {
+                        continue;
+                    }
+                    modes.apply(p);
+                    String name = p.getFileName().toString();
+                    String id = name.endsWith(".json") ? name.substring(0, name.length() - 5) : "";
                     if (!ID.matcher(id).matches()) {
                         continue;
                     }
                     try {
-                        a.seen.add(id);
-                        a.summaries.add(summary(JSON.readTree(p.toFile())));
+                        JsonNode doc = JSON.readTree(p.toFile());
+                        a.revisions.put(id, revisionOf(doc));
+                        a.summaries.put(id, summary(doc));
+                        a.restoreImages(id, doc);
                     } catch (IOException ex) {
                         Logger.warn("listen: cannot read {} ({}); left out of the gallery", p, ex.getMessage());
                     }
                 }
             }
             a.writeIndex();
+            return a;
         } catch (IOException ex) {
             throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
                     "cannot use the output folder " + dir + ": " + ex.getMessage(), ex);
         }
-        return a;
     }
 
-    /** What happened to one message. */
-    public enum Outcome { STORED, DUPLICATE, INVALID }
+    /** A message refused for a {@link Reason}. */
+    private static final class Rejected extends Exception {
+        final Reason reason;
+        final String alertId;
+        final Long revision;
+
+        Rejected(Reason reason, String detail, String alertId, Long revision) {
+            super(detail, null, false, false);
+            this.reason = reason;
+            this.alertId = alertId;
+            this.revision = revision;
+        }
+    }
 
     /**
-     * Validates and stores one message.
+     * Checks and stores one message, or quarantines it (see class comment).
      *
-     * @throws IOException when the files cannot be written (the message is then not acknowledged)
+     * @throws IOException only when the folder cannot be written (the message must then not be
+     *                     acknowledged: the broker sends it again)
      */
     public Outcome accept(String topic, byte[] payload) throws IOException {
+        Rejected r;
+        try {
+            return store(topic, payload);
+        } catch (Rejected ex) {
+            r = ex;
+        } catch (RuntimeException | StackOverflowError ex) {
+            Logger.error(ex, "listen: internal error on a message on {}; quarantined", topic);
+            r = new Rejected(Reason.INTERNAL_ERROR, ex.toString(), null, null);
+        }
+        quarantine.put(topic, payload, maxAlertBytes, r.reason, oneLine(r.getMessage()), r.alertId, r.revision);
+        indexChanged();
+        return Outcome.QUARANTINED;
+    }
+
+    private Outcome store(String topic, byte[] payload) throws Rejected, IOException {
+        if (payload.length > maxAlertBytes) {
+            throw new Rejected(Reason.TOO_LARGE, payload.length + " bytes, more than the limit of " + maxAlertBytes
+                    + " (--max-alert-bytes)", null, null);
+        }
         JsonNode doc;
         try {
             doc = JSON.readTree(payload);
         } catch (JsonProcessingException ex) {
-            invalid++;
-            Logger.warn("listen: message on {} is not JSON ({}); dropped", topic, ex.getOriginalMessage());
-            return Outcome.INVALID;
+            throw new Rejected(Reason.NOT_JSON, "not JSON: " + ex.getOriginalMessage(), null, null);
         }
-        List<String> errors = doc == null ? List.of("empty message") : schema.validate(doc);
+        if (doc == null || !doc.isObject()) {
+            throw new Rejected(Reason.NOT_JSON, "not a JSON object", null, null);
+        }
+        JsonNode idNode = doc.get("alert_id");
+        String id = idNode != null && idNode.isTextual() ? idNode.asText() : null;
+        if (id == null || !ID.matcher(id).matches()) {
+            throw new Rejected(Reason.BAD_ID, "alert_id " + quote(idNode) + " is not a lower-case UUID", null, null);
+        }
+        Long revision = doc.path("revision").canConvertToLong() && doc.path("revision").isIntegralNumber()
+                ? doc.get("revision").asLong() : null;
+        JsonNode deviceNode = doc.get("device_id");
+        String device = deviceNode != null && deviceNode.isTextual() ? deviceNode.asText() : null;
+        if (!AlertContext.isValidDeviceId(device)) {
+            throw new Rejected(Reason.BAD_ID, "device_id " + quote(deviceNode)
+                    + " is not 1..64 characters from A-Z a-z 0-9 . _ -", id, revision);
+        }
+        Matcher m = TOPIC.matcher(topic);
+        if (!m.matches()) {
+            throw new Rejected(Reason.DEVICE_MISMATCH, "topic " + quote(topic) + " is not crackcam/<device>/alerts",
+                    id, revision);
+        }
+        if (!m.group(1).equals(device)) {
+            throw new Rejected(Reason.DEVICE_MISMATCH, "device_id '" + device + "' differs from the topic's device "
+                    + quote(m.group(1)), id, revision);
+        }
+        List<String> errors = schema.validate(doc);
         if (!errors.isEmpty()) {
-            invalid++;
-            Logger.warn("listen: alert on {} fails the schema crackcam.alert/1 ({}); dropped", topic,
-                    String.join("; ", errors.subList(0, Math.min(3, errors.size()))));
-            return Outcome.INVALID;
+            throw new Rejected(Reason.SCHEMA, "fails the schema " + quote(doc.get("schema")) + ": "
+                    + String.join("; ", errors.subList(0, Math.min(3, errors.size())))
+                    + (errors.size() > 3 ? "; " + (errors.size() - 3) + " more" : ""), id, revision);
         }
-        String id = doc.get("alert_id").asText();
-        if (!seen.add(id)) {
-            duplicates++;
-            Logger.debug("listen: duplicate alert {} dropped", id);
-            return Outcome.DUPLICATE;
-        }
+        List<AlertImages.Image> images;
         try {
-            write(dir.resolve(id + ".mask.png"), Base64.getDecoder().decode(doc.at("/mask/data").asText()));
-            write(dir.resolve(id + ".overlay.jpg"), Base64.getDecoder().decode(doc.at("/overlay/data").asText()));
-            write(dir.resolve(id + ".json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc));
-        } catch (IOException | RuntimeException ex) {
-            seen.remove(id);
-            throw ex;
+            images = AlertImages.verifyAll(doc);
+        } catch (AlertImages.BadImage ex) {
+            throw new Rejected(Reason.BAD_IMAGE, ex.getMessage(), id, revision);
+        }
+        long rev = revision == null ? 0 : revision;
+        Long have = revisions.get(id);
+        if (have != null && rev < have) {
+            stale++;
+            Logger.info("listen: alert {} revision {} ignored: revision {} is stored", id, rev, have);
+            return Outcome.STALE;
+        }
+        if (have != null && rev == have) {
+            JsonNode old = readStored(id);
+            if (sameEvent(doc, old)) {
+                duplicates++;
+                Logger.debug("listen: duplicate alert {} revision {} dropped", id, rev);
+                return Outcome.DUPLICATE;
+            }
+            if (old != null) {
+                throw new Rejected(Reason.ID_COLLISION, "alert_id " + id + " revision " + rev
+                        + " is stored already with different content", id, revision);
+            }
+            // the stored file is unreadable: this copy replaces it
+        }
+        writeAlert(id, doc, images, have != null);
+        revisions.put(id, rev);
+        summaries.put(id, summary(doc));
+        indexChanged();
+        Logger.info("listen: alert {}{} from {} (p={}, {}) stored", id, rev > 0 ? " revision " + rev : "", device,
+                doc.path("crack_probability").asDouble(), doc.at("/mask_stats/class").asText());
+        if (have != null) {
+            updated++;
+            return Outcome.UPDATED;
         }
         stored++;
-        summaries.add(summary(doc));
-        writeIndex();
-        Logger.info("listen: alert {} from {} (p={}, {}) stored", id, doc.get("device_id").asText(),
-                doc.get("crack_probability").asDouble(), doc.at("/mask_stats/class").asText());
         return Outcome.STORED;
+    }
+
+    /**
+     * Whether two documents with the same (alert_id, revision) describe the same event: equal in
+     * every field but {@code time}, the wall-clock time of the sighting, which differs when the
+     * same drive is replayed again (docs/alerts.md: a re-run is a duplicate, not a collision).
+     */
+    static boolean sameEvent(JsonNode doc, JsonNode old) {
+        if (doc == null || old == null || !doc.isObject() || !old.isObject()) {
+            return false;
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode a = ((com.fasterxml.jackson.databind.node.ObjectNode) doc).deepCopy();
+        com.fasterxml.jackson.databind.node.ObjectNode b = ((com.fasterxml.jackson.databind.node.ObjectNode) old).deepCopy();
+        a.remove("time");
+        b.remove("time");
+        return a.equals(b);
+    }
+
+    /** The stored JSON of {@code id}, or null when it cannot be read. */
+    private JsonNode readStored(String id) {
+        try {
+            return JSON.readTree(dir.resolve(id + ".json").toFile());
+        } catch (IOException ex) {
+            Logger.warn("listen: cannot read the stored {}.json ({}); a new copy replaces it", id, ex.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * Images first, the JSON last (it is what marks the alert stored), then the directory fsync.
+     * Only the JSON is fsync'd: it holds every image too (base64), and an image file lost in a
+     * crash is extracted again from it at the next open ({@link #restoreImages}); this keeps a
+     * stored alert at two fsyncs instead of one per image.
+     */
+    private void writeAlert(String id, JsonNode doc, List<AlertImages.Image> images, boolean replacing)
+            throws IOException {
+        Set<String> names = new HashSet<>();
+        for (AlertImages.Image img : images) {
+            String name = imageFile(id, img.field(), img.extension());
+            write(dir.resolve(name), img.bytes(), false);
+            names.add(name);
+        }
+        names.add(id + ".json");
+        write(dir.resolve(id + ".json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc));
+        if (replacing) { // images of the older revision that this one does not have
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, id + ".*")) {
+                for (Path p : ds) {
+                    if (!names.contains(p.getFileName().toString())) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
+        }
+        Outbox.fsyncDirectory(dir);
+    }
+
+    /** Extracts the images of a stored alert again when a file is missing or empty (a crash before they reached the disk). */
+    private void restoreImages(String id, JsonNode doc) throws IOException {
+        List<String> want = new ArrayList<>();
+        for (String f : new String[] {"mask", "overlay", "region"}) {
+            if (doc.hasNonNull(f)) {
+                want.add(imageFile(id, f, extension(doc.path(f))));
+            }
+        }
+        for (int k = 0; k < doc.path("crops").size(); k++) {
+            want.add(imageFile(id, "crops[" + k + "].image", extension(doc.path("crops").path(k).path("image"))));
+        }
+        boolean complete = true;
+        for (String name : want) {
+            Path p = dir.resolve(name);
+            complete &= Files.isRegularFile(p) && Files.size(p) > 0;
+        }
+        if (complete) {
+            return;
+        }
+        try {
+            for (AlertImages.Image img : AlertImages.verifyAll(doc)) {
+                write(dir.resolve(imageFile(id, img.field(), img.extension())), img.bytes(), false);
+            }
+            Logger.info("listen: images of alert {} extracted again from its JSON", id);
+        } catch (AlertImages.BadImage ex) {
+            Logger.warn("listen: {}.json has a bad image ({}); its image files stay missing", id, ex.getMessage());
+        }
+    }
+
+    /** {@code <id>.mask.png}, {@code <id>.overlay.jpg}, {@code <id>.region.png}, {@code <id>.crop-2.jpg}. */
+    static String imageFile(String id, String field, String extension) {
+        String part = field.startsWith("crops[") ? "crop-" + field.substring(6, field.indexOf(']')) : field;
+        return id + "." + part + "." + extension;
     }
 
     public long storedCount() {
         return stored;
     }
 
+    /** Alerts replaced by a higher revision. */
+    public long updatedCount() {
+        return updated;
+    }
+
     public long duplicateCount() {
         return duplicates;
     }
 
-    public long invalidCount() {
-        return invalid;
+    /** Messages with a lower revision than the one stored (ignored). */
+    public long staleCount() {
+        return stale;
+    }
+
+    /** Messages quarantined by this process. */
+    public long quarantinedCount() {
+        return quarantine.count();
+    }
+
+    public MessageQuarantine quarantine() {
+        return quarantine;
     }
 
     /** Ids in the folder (stored now or before). */
     public Set<String> ids() {
-        return Set.copyOf(seen);
+        return Set.copyOf(revisions.keySet());
+    }
+
+    /** The stored revision of {@code id}, or -1 when none is stored. */
+    public long revision(String id) {
+        return revisions.getOrDefault(id, -1L);
+    }
+
+    /** One line: what this process did. */
+    public String summaryLine() {
+        return String.format(Locale.ROOT, "%d alert(s) stored, %d updated to a newer revision, %d duplicate(s) dropped, "
+                        + "%d older revision(s) ignored, %d quarantined (%s), in %s",
+                stored, updated, duplicates, stale, quarantine.count(), quarantine.describeCounts(), dir);
+    }
+
+    private static long revisionOf(JsonNode doc) {
+        JsonNode r = doc.get("revision");
+        return r != null && r.isIntegralNumber() ? r.asLong() : 0;
     }
 
     private static JsonNode summary(JsonNode doc) {
-        var s = JSON.createObjectNode();
-        for (String f : new String[] {"alert_id", "device_id", "time", "crack_probability"}) {
+        ObjectNode s = JSON.createObjectNode();
+        for (String f : new String[] {"alert_id", "device_id", "time", "crack_probability", "source", "position",
+            "mask_stats", "model"}) {
             s.set(f, doc.get(f));
         }
-        s.set("source", doc.get("source"));
-        s.set("position", doc.get("position"));
-        s.set("mask_stats", doc.get("mask_stats"));
-        s.set("model", doc.get("model"));
+        String id = doc.path("alert_id").asText();
+        s.put("revision", revisionOf(doc));
+        s.put("overlay_file", imageFile(id, "overlay", extension(doc.path("overlay"))));
+        s.put("mask_file", imageFile(id, "mask", extension(doc.path("mask"))));
+        if (doc.hasNonNull("region")) {
+            s.put("region_file", imageFile(id, "region", extension(doc.path("region"))));
+        }
+        var crops = s.putArray("crop_files");
+        for (int k = 0; k < doc.path("crops").size(); k++) {
+            crops.add(imageFile(id, "crops[" + k + "].image", extension(doc.path("crops").path(k).path("image"))));
+        }
         return s;
     }
 
+    private static String extension(JsonNode image) {
+        return image.path("media_type").asText().equals("image/png") ? "png" : "jpg";
+    }
+
+    /** Rewrites index.html now when it was last written long enough ago, else at the next {@link #flushIndexIfDue}. */
+    private void indexChanged() {
+        indexDirty = true;
+        try {
+            flushIndexIfDue();
+        } catch (IOException ex) { // the alert is stored; the page follows at the next rewrite
+            Logger.warn("listen: cannot rewrite {}: {}", dir.resolve("index.html"), ex.getMessage());
+        }
+    }
+
+    /**
+     * Writes index.html if it changed and was last written more than {@link #INDEX_INTERVAL_NANOS}
+     * ago. The gallery is a view, not the record (the JSON files are; it is rebuilt from them at
+     * every open), so it is rewritten at most once a second and not fsync'd: a burst of alerts
+     * does not rewrite a 500-card page per alert.
+     */
+    public void flushIndexIfDue() throws IOException {
+        if (indexDirty && System.nanoTime() - lastIndexWrite > INDEX_INTERVAL_NANOS) {
+            flushIndex();
+        }
+    }
+
+    /** Writes index.html now if it changed. */
+    public void flushIndex() throws IOException {
+        if (indexDirty) {
+            writeIndex();
+        }
+    }
+
     private void writeIndex() throws IOException {
-        summaries.sort(Comparator.comparing((JsonNode n) -> n.path("time").asText())
+        List<JsonNode> cards = new ArrayList<>(summaries.values());
+        cards.sort(Comparator.comparing((JsonNode n) -> n.path("time").asText())
                 .thenComparing(n -> n.path("alert_id").asText()).reversed());
         StringBuilder h = new StringBuilder(64 * 1024);
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
@@ -165,14 +463,21 @@ public final class AlertArchive {
                 .append(".a{display:inline-block;vertical-align:top;width:330px;margin:6px;padding:6px;background:#fff;")
                 .append("box-shadow:0 1px 3px #999}.a img{width:320px}.m{font-size:12px;color:#333}")
                 .append("</style></head><body>\n<h1>CrackCam alerts</h1>\n<p>")
-                .append(summaries.size()).append(" alert(s), newest first")
-                .append(summaries.size() > GALLERY_LIMIT ? " (the newest " + GALLERY_LIMIT + " shown)" : "")
-                .append(". Page reloads every 30 s.</p>\n");
-        for (JsonNode n : summaries.subList(0, Math.min(GALLERY_LIMIT, summaries.size()))) {
+                .append(cards.size()).append(" alert(s), newest first")
+                .append(cards.size() > GALLERY_LIMIT ? " (the newest " + GALLERY_LIMIT + " shown)" : "")
+                .append(". Page reloads every 30 s.");
+        if (quarantine.inFolder() > 0) {
+            h.append(" ").append(quarantine.inFolder())
+                    .append(" message(s) could not be stored: see <a href=\"quarantine/\">quarantine/</a>.");
+        }
+        h.append("</p>\n");
+        for (JsonNode n : cards.subList(0, Math.min(GALLERY_LIMIT, cards.size()))) {
             String id = esc(n.path("alert_id").asText());
-            h.append("<div class=\"a\"><a href=\"").append(id).append(".json\"><img src=\"").append(id)
-                    .append(".overlay.jpg\" alt=\"overlay\"></a><div class=\"m\">")
-                    .append("<b>").append(esc(n.path("time").asText())).append("</b><br>")
+            long rev = n.path("revision").asLong();
+            h.append("<div class=\"a\"><a href=\"").append(id).append(".json\"><img src=\"")
+                    .append(esc(n.path("overlay_file").asText())).append("\" alt=\"overlay\"></a><div class=\"m\">")
+                    .append("<b>").append(esc(n.path("time").asText())).append("</b>")
+                    .append(rev > 0 ? " · revision " + rev : "").append("<br>")
                     .append("device ").append(esc(n.path("device_id").asText()))
                     .append(" · p=").append(String.format(Locale.ROOT, "%.3f", n.path("crack_probability").asDouble()))
                     .append(" · ").append(esc(n.at("/mask_stats/class").asText()))
@@ -181,35 +486,97 @@ public final class AlertArchive {
                     .append(esc(n.at("/source/kind").asText())).append(' ').append(esc(n.at("/source/name").asText()))
                     .append(", frame ").append(n.at("/source/frame_index").asLong());
             JsonNode pos = n.get("position");
-            if (pos != null && !pos.isNull()) {
+            if (pos != null && pos.isObject()) {
                 String lat = String.format(Locale.ROOT, "%.6f", pos.path("lat").asDouble());
                 String lon = String.format(Locale.ROOT, "%.6f", pos.path("lon").asDouble());
                 h.append("<br><a href=\"https://www.openstreetmap.org/?mlat=").append(lat).append("&amp;mlon=")
                         .append(lon).append("#map=19/").append(lat).append('/').append(lon).append("\">")
                         .append(lat).append(", ").append(lon).append("</a>");
             }
-            h.append("<br><a href=\"").append(id).append(".mask.png\">mask</a> · model ")
-                    .append(esc(n.at("/model/name").asText())).append("</div></div>\n");
+            h.append("<br><a href=\"").append(esc(n.path("mask_file").asText())).append("\">mask</a>");
+            if (n.hasNonNull("region_file")) {
+                h.append(" · <a href=\"").append(esc(n.path("region_file").asText())).append("\">region</a>");
+            }
+            JsonNode crops = n.path("crop_files");
+            for (int k = 0; k < crops.size(); k++) {
+                h.append(k == 0 ? " · crops" : "").append(" <a href=\"").append(esc(crops.get(k).asText()))
+                        .append("\">").append(k + 1).append("</a>");
+            }
+            h.append(" · model ").append(esc(n.at("/model/name").asText())).append("</div></div>\n");
         }
         h.append("</body></html>\n");
-        write(dir.resolve("index.html"), h.toString().getBytes(StandardCharsets.UTF_8));
+        write(dir.resolve("index.html"), h.toString().getBytes(StandardCharsets.UTF_8), false);
+        indexDirty = false;
+        lastIndexWrite = System.nanoTime();
     }
 
-    /** Atomic replace: temporary file, fsync, rename. */
+    /** Atomic replace: temporary file (created with the file mode), fsync, rename. */
     private void write(Path target, byte[] data) throws IOException {
+        write(target, data, true);
+    }
+
+    private void write(Path target, byte[] data, boolean durable) throws IOException {
         Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        Files.deleteIfExists(tmp);
+        try (FileChannel ch = modes.create(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             var buf = java.nio.ByteBuffer.wrap(data);
             while (buf.hasRemaining()) {
                 ch.write(buf);
             }
-            ch.force(true);
+            if (durable) {
+                ch.force(true);
+            }
         }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    private static String esc(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    /**
+     * Text for HTML: control characters (C0, C1, DEL) and bidirectional overrides removed (tabs
+     * and line breaks become spaces), then {@code & < > " '} escaped.
+     */
+    static String esc(String s) {
+        StringBuilder b = new StringBuilder(s.length() + 16);
+        s.codePoints().forEach(c -> {
+            if (c == '\t' || c == '\n' || c == '\r') {
+                b.append(' ');
+            } else if (Character.getType(c) == Character.CONTROL
+                    || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) {
+                return;
+            } else if (c == '&') {
+                b.append("&amp;");
+            } else if (c == '<') {
+                b.append("&lt;");
+            } else if (c == '>') {
+                b.append("&gt;");
+            } else if (c == '"') {
+                b.append("&quot;");
+            } else if (c == '\'') {
+                b.append("&#39;");
+            } else {
+                b.appendCodePoint(c);
+            }
+        });
+        return b.toString();
+    }
+
+    /** A value for a log line or reason file: quoted, control characters shown as \\uXXXX, at most 80 characters. */
+    private static String quote(Object v) {
+        if (v == null) {
+            return "(missing)";
+        }
+        String s = v instanceof JsonNode n ? (n.isTextual() ? n.asText() : n.toString()) : v.toString();
+        StringBuilder b = new StringBuilder("'");
+        s.codePoints().limit(80).forEach(c -> {
+            if (Character.getType(c) == Character.CONTROL) {
+                b.append(String.format("\\u%04x", c));
+            } else {
+                b.appendCodePoint(c);
+            }
+        });
+        return b.append(s.codePointCount(0, s.length()) > 80 ? "…'" : "'").toString();
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "" : s.replaceAll("[\\r\\n]+", " ");
     }
 }

@@ -85,6 +85,10 @@ public final class AlertOptions {
         return delivery.outboxQuotaBytes();
     }
 
+    public FileModes fileModes() {
+        return delivery.fileModes();
+    }
+
     public Duration drainTimeout() {
         return delivery.drainTimeout();
     }

@@ -3,11 +3,15 @@ package org.crackcam.delivery;
 import java.io.PrintWriter;
 import java.time.Duration;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.crackcam.alerts.Alert;
 import org.crackcam.alerts.AlertContext;
 import org.crackcam.alerts.AlertFactory;
+import org.crackcam.alerts.AlertSchema;
+import org.crackcam.alerts.CrackEvent;
 import org.crackcam.alerts.CrackTracker;
 import org.crackcam.alerts.TrackerConfig;
+import org.crackcam.explain.CrackMask;
 import org.crackcam.pipeline.DetectionListener;
 import org.crackcam.pipeline.FrameResult;
 import org.tinylog.Logger;
@@ -21,8 +25,14 @@ import org.tinylog.Logger;
  * bundleName, manifestSha256)))}. {@link #close()} flushes open events, waits up to
  * {@code --drain-timeout} for the broker's acknowledgements, and prints a summary line.
  *
- * <p>Threading: {@link #onFrame} runs on the pipeline thread; an event's alert is built and
- * fsync'd to the outbox on that thread (a few milliseconds, once per crack, not per frame).
+ * <p>Every alert is validated against its schema ({@link AlertSchema}) before it enters the
+ * outbox. One that fails is a bug in CrackCam, not bad input: it is logged as an error with the
+ * violations, counted ({@link #invalidAlertCount()}, and in the summary line), kept for the bug
+ * report as {@code <outbox>/invalid/<id>-r<revision>.json}, and not sent — never left for a
+ * consumer to drop.
+ *
+ * <p>Threading: {@link #onFrame} runs on the pipeline thread; an event's alert is built,
+ * validated and fsync'd to the outbox on that thread (a few milliseconds, once per crack, not per frame).
  */
 public final class AlertStage implements DetectionListener {
 
@@ -33,7 +43,9 @@ public final class AlertStage implements DetectionListener {
     private final Duration drainTimeout;
     private final PrintWriter summary;
     private final String deviceId;
+    private final AlertSchema schema = AlertSchema.load();
     private long alerts;
+    private long invalidAlerts;
     private long alertBytes;
     private boolean closed;
 
@@ -44,14 +56,18 @@ public final class AlertStage implements DetectionListener {
         this.drainTimeout = drainTimeout;
         this.summary = summary;
         this.deviceId = context.deviceId();
-        AlertFactory factory = new AlertFactory(context, config.jpegQuality());
+        CrackMask.Settings maskRule = CrackMask.Settings.DEFAULTS;
+        AlertFactory factory = new AlertFactory(context, config.jpegQuality(), config + " " + maskRule, maskRule);
         this.tracker = new CrackTracker(config, event -> {
             Alert a = factory.create(event);
+            if (!valid(a, event)) {
+                return;
+            }
             outbox.put(a);
             alerts++;
             alertBytes += a.json().length;
-            Logger.info("alert {}: crack in {} frames {}..{}, p={}, {} bytes", a.id(), event.sourceId(),
-                    event.firstFrame(), event.lastFrame(), event.probability(), a.json().length);
+            Logger.info("alert {} revision {}: crack in {} frames {}..{}, p={}, {} bytes", a.id(), event.revision(),
+                    event.sourceId(), event.firstFrame(), event.lastFrame(), event.probability(), a.json().length);
         });
         this.publisher = mqtt == null ? null : new OutboxPublisher(outbox, mqtt);
         if (publisher != null) {
@@ -71,7 +87,7 @@ public final class AlertStage implements DetectionListener {
     public static AlertStage open(AlertOptions options, AlertContext context, java.nio.file.Path outboxDir,
                                   PrintWriter summary) {
         MqttSettings mqtt = options.mqttSettings();
-        Outbox outbox = Outbox.open(outboxDir, options.outboxQuotaBytes());
+        Outbox outbox = Outbox.open(outboxDir, options.outboxQuotaBytes(), options.fileModes());
         return new AlertStage(options.trackerConfig(), context, outbox, mqtt, options.drainTimeout(), summary);
     }
 
@@ -112,6 +128,40 @@ public final class AlertStage implements DetectionListener {
         return new AlertStage(config, context, outbox, mqtt, drainTimeout, summary);
     }
 
+    /** True when {@code a} passes its schema; otherwise logs the bug, counts it and keeps the document aside. */
+    private boolean valid(Alert a, CrackEvent event) {
+        java.util.List<String> errors;
+        try {
+            errors = schema.validate(JSON.readTree(a.json()));
+        } catch (java.io.IOException ex) {
+            errors = java.util.List.of("not JSON: " + ex.getMessage());
+        }
+        if (errors.isEmpty()) {
+            return true;
+        }
+        invalidAlerts++;
+        java.nio.file.Path kept = outbox.directory().resolve("invalid").resolve(a.id() + "-r" + event.revision() + ".json");
+        try {
+            java.nio.file.Files.createDirectories(kept.getParent());
+            java.nio.file.Files.write(kept, a.json());
+        } catch (java.io.IOException | RuntimeException ex) {
+            kept = null;
+        }
+        Logger.error("BUG: alert {} (crack in {} frames {}..{}) fails its own schema {} and is NOT sent; "
+                        + "{} invalid alert(s) so far; document {}; please report: {}", a.id(), event.sourceId(),
+                event.firstFrame(), event.lastFrame(), AlertFactory.SCHEMA, invalidAlerts,
+                kept == null ? "could not be kept" : "kept as " + kept,
+                String.join("; ", errors.subList(0, Math.min(5, errors.size()))));
+        return false;
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Override
+    public void onSource(String sourceId, String identity, String settings) {
+        tracker.onSource(sourceId, identity, settings);
+    }
+
     @Override
     public void onFrame(FrameResult frame) {
         tracker.onFrame(frame);
@@ -131,9 +181,14 @@ public final class AlertStage implements DetectionListener {
         return publisher;
     }
 
-    /** Alerts made by this stage. */
+    /** Alerts made by this stage (valid ones, stored in the outbox). */
     public long alertCount() {
         return alerts;
+    }
+
+    /** Alerts that failed their schema (bugs; logged, kept aside, not sent). */
+    public long invalidAlertCount() {
+        return invalidAlerts;
     }
 
     @Override
@@ -152,7 +207,9 @@ public final class AlertStage implements DetectionListener {
             }
             publisher.close();
         }
-        String size = alerts == 0 ? "" : String.format(" (%.1f KB each on average)", alertBytes / 1024.0 / alerts);
+        String size = (alerts == 0 ? "" : String.format(" (%.1f KB each on average)", alertBytes / 1024.0 / alerts))
+                + (invalidAlerts == 0 ? "" : String.format("; %d alert(s) FAILED THEIR SCHEMA (a bug: see the log) and "
+                        + "were not sent", invalidAlerts));
         if (mqtt == null) {
             summary.printf("crackcam: %d alert(s)%s stored in the outbox %s (%d waiting there in all); no broker given.%n"
                             + "  Deliver them: crackcam deliver --broker tcp://HOST:1883 --device %s [--outbox %s]%n"

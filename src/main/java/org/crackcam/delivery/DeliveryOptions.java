@@ -36,6 +36,11 @@ public final class DeliveryOptions {
             description = "most megabytes kept in the outbox; the oldest alerts are evicted beyond it (default ${DEFAULT-VALUE})")
     long outboxQuotaMb;
 
+    @Option(names = "--group-readable",
+            description = "make the outbox group-readable (directories 0750, files 0640) for the operators' "
+                    + "group; default private: 0700 / 0600")
+    boolean groupReadable;
+
     @Option(names = "--drain-timeout", paramLabel = "SECONDS", defaultValue = "30",
             description = "at the end of a file, wait this long for the broker to acknowledge everything "
                     + "(what is left stays in the outbox; default ${DEFAULT-VALUE})")
@@ -113,6 +118,11 @@ public final class DeliveryOptions {
                     "--outbox-quota-mb must be > 0, got " + outboxQuotaMb);
         }
         return outboxQuotaMb * 1024 * 1024;
+    }
+
+    /** The outbox's permissions: private, or group-readable with {@code --group-readable}. */
+    public FileModes fileModes() {
+        return FileModes.of(groupReadable);
     }
 
     public Duration drainTimeout() {

@@ -44,6 +44,10 @@ import org.tinylog.Logger;
  * from before this format's fsync, disk corruption, garbage) is reported once, moved to
  * {@code quarantine/} and skipped; the others still go.
  *
+ * <p>Permissions ({@link FileModes}): the directory and its {@code quarantine/} are {@code 0700}
+ * and every file {@code 0600} ({@code 0750}/{@code 0640} when group-readable); files found at
+ * start-up with other modes are set to these.
+ *
  * <p>A quota bounds the bytes kept: when a new alert would exceed it, the oldest alerts are
  * evicted (deleted), counted and logged.
  *
@@ -61,6 +65,7 @@ public final class Outbox {
     private final Path dir;
     private final Path quarantine;
     private final long quotaBytes;
+    private final FileModes modes;
     private final TreeMap<String, Entry> entries = new TreeMap<>();
     private long bytes;
     private final AtomicLong stored = new AtomicLong();
@@ -73,10 +78,11 @@ public final class Outbox {
     public record Entry(String name, String alertId, Path path, long sizeBytes) {
     }
 
-    private Outbox(Path dir, long quotaBytes) {
+    private Outbox(Path dir, long quotaBytes, FileModes modes) {
         this.dir = dir;
         this.quarantine = dir.resolve("quarantine");
         this.quotaBytes = quotaBytes;
+        this.modes = modes;
     }
 
     /**
@@ -87,12 +93,24 @@ public final class Outbox {
      * @throws CrackcamException (delivery) when the directory cannot be created or read
      */
     public static Outbox open(Path dir, long quotaBytes) {
+        return open(dir, quotaBytes, FileModes.PRIVATE);
+    }
+
+    /**
+     * As {@link #open(Path, long)}, with the permissions of the directory and its files.
+     *
+     * @param modes {@link FileModes#PRIVATE} (0700/0600) or {@link FileModes#GROUP_READABLE} (0750/0640)
+     */
+    public static Outbox open(Path dir, long quotaBytes, FileModes modes) {
         if (quotaBytes <= 0) {
             throw new IllegalArgumentException("outbox quota must be > 0 bytes, got " + quotaBytes);
         }
-        Outbox box = new Outbox(dir.toAbsolutePath().normalize(), quotaBytes);
+        Outbox box = new Outbox(dir.toAbsolutePath().normalize(), quotaBytes, modes);
         try {
-            Files.createDirectories(box.dir);
+            modes.directory(box.dir);
+            if (Files.isDirectory(box.quarantine)) {
+                modes.directory(box.quarantine);
+            }
         } catch (IOException ex) {
             throw new CrackcamException(CrackcamException.Kind.DELIVERY,
                     "cannot create the outbox directory " + dir + ": " + ex.getMessage(), ex);
@@ -103,6 +121,11 @@ public final class Outbox {
 
     public Path directory() {
         return dir;
+    }
+
+    /** The permissions this outbox gives its directory and files. */
+    public FileModes modes() {
+        return modes;
     }
 
     /** Called (on the writer's thread) after every successful {@link #put}. */
@@ -124,7 +147,7 @@ public final class Outbox {
         Path target = dir.resolve(name);
         Path tmp = dir.resolve(".tmp-" + name);
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try (FileChannel ch = modes.create(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 ByteBuffer[] bufs = {ByteBuffer.wrap(head), ByteBuffer.wrap(json)};
                 long want = head.length + (long) json.length;
                 long done = 0;
@@ -291,6 +314,11 @@ public final class Outbox {
                 quarantine(f.getValue(), problem);
                 continue;
             }
+            try {
+                modes.apply(f.getValue());
+            } catch (IOException ex) {
+                Logger.warn("outbox: cannot set the permissions of {}: {}", f.getValue(), ex.getMessage());
+            }
             synchronized (this) {
                 entries.put(f.getKey(), new Entry(f.getKey(), m.group(2), f.getValue(), raw.length));
                 bytes += raw.length;
@@ -361,7 +389,7 @@ public final class Outbox {
 
     private void quarantine(Path p, String problem) {
         try {
-            Files.createDirectories(quarantine);
+            modes.directory(quarantine);
             Path target = quarantine.resolve(p.getFileName());
             Files.move(p, target, StandardCopyOption.REPLACE_EXISTING);
             long n = quarantined.incrementAndGet();

@@ -78,7 +78,7 @@ public final class OutboxPublisher implements AutoCloseable {
             return true;
         }
         try {
-            lockChannel = FileChannel.open(outbox.directory().resolve(".publisher.lock"),
+            lockChannel = outbox.modes().create(outbox.directory().resolve(".publisher.lock"),
                     StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             lock = lockChannel.tryLock();
         } catch (OverlappingFileLockException ex) {

@@ -14,13 +14,14 @@ import org.bytedeco.opencv.opencv_core.Size;
 
 /**
  * A split of a dataset in the shared layout (docs/architecture.md), read for evaluation:
- * {@code <root>/<split>/{no_crack,crack}/<id>.jpg} with optional {@code <id>.mask.png}.
- * Samples are ordered by class (no_crack = 0, crack = 1), then file name, as
- * tools/data/layout.py orders them.
+ * {@code <root>/<split>/{no_crack,crack}/<id>.{jpg,jpeg,png}} with optional
+ * {@code <id>.mask.png}. A user's own folder without {@code dataset.json} is accepted when it
+ * has that layout ({@link #hasDatasetJson} tells the caller to print a note). Samples are
+ * ordered by class (no_crack = 0, crack = 1), then file name, as tools/data/layout.py orders them.
  */
 public final class EvalDataset {
     static final String[] CLASSES = {"no_crack", "crack"};
-    static final String IMAGE_SUFFIX = ".jpg";
+    static final List<String> IMAGE_SUFFIXES = List.of(".jpg", ".jpeg", ".png");
     static final String MASK_SUFFIX = ".mask.png";
 
     /** One sample on disk; {@code mask} is null when the sample has no pixel truth. */
@@ -36,9 +37,12 @@ public final class EvalDataset {
 
     /**
      * The dataset's {@code source} and {@code seed} from dataset.json ("synthetic", "rdd2022-rdc"),
-     * for labelling reports; "unknown" when absent or unreadable.
+     * for labelling reports; "user folder (no dataset.json)" without one, "unknown" when unreadable.
      */
     public static String describe(Path root) {
+        if (!hasDatasetJson(root)) {
+            return "user folder (no dataset.json)";
+        }
         try {
             var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(root.resolve("dataset.json").toFile());
             String source = node.path("source").asText("unknown");
@@ -48,12 +52,39 @@ public final class EvalDataset {
         }
     }
 
-    /** Every sample of the split; throws IllegalArgumentException naming a missing root or split. */
+    /** True when {@code root} has a dataset.json (made by tools/data); false for a user's own folder. */
+    public static boolean hasDatasetJson(Path root) {
+        return Files.isRegularFile(root.resolve("dataset.json"));
+    }
+
+    /** The image id of a file name, or null when the file is not an evaluation image (masks are not). */
+    static String imageId(String fileName) {
+        String lower = fileName.toLowerCase(java.util.Locale.ROOT);
+        if (lower.endsWith(MASK_SUFFIX)) {
+            return null;
+        }
+        for (String suffix : IMAGE_SUFFIXES) {
+            if (lower.endsWith(suffix) && lower.length() > suffix.length()) {
+                return fileName.substring(0, fileName.length() - suffix.length());
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Every sample of the split; throws IllegalArgumentException with one line naming what is
+     * missing: the root, the split, or (without dataset.json) the {@code <split>/crack|no_crack} layout.
+     */
     public static List<Sample> list(Path root, String split) {
-        if (!Files.isRegularFile(root.resolve("dataset.json"))) {
-            throw new IllegalArgumentException(root + ": not a dataset in the CrackCam layout (no dataset.json)");
+        if (!Files.isDirectory(root)) {
+            throw new IllegalArgumentException(root + ": no such dataset folder");
         }
         Path dir = root.resolve(split);
+        boolean layout = Files.isDirectory(dir.resolve(CLASSES[0])) || Files.isDirectory(dir.resolve(CLASSES[1]));
+        if (!hasDatasetJson(root) && !layout) {
+            throw new IllegalArgumentException(root + ": not a dataset: expected dataset.json or the folders " + split
+                    + "/crack and " + split + "/no_crack with .jpg, .jpeg or .png images");
+        }
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException(root + ": has no split '" + split + "'");
         }
@@ -65,19 +96,20 @@ public final class EvalDataset {
             }
             List<Path> images;
             try (Stream<Path> s = Files.list(cls)) {
-                images = s.filter(p -> p.getFileName().toString().endsWith(IMAGE_SUFFIX)).sorted().toList();
+                images = s.filter(p -> Files.isRegularFile(p) && imageId(p.getFileName().toString()) != null)
+                        .sorted().toList();
             } catch (IOException e) {
                 throw new IllegalArgumentException(cls + ": cannot list: " + e.getMessage(), e);
             }
             for (Path img : images) {
                 String name = img.getFileName().toString();
-                String id = name.substring(0, name.length() - IMAGE_SUFFIX.length());
+                String id = imageId(name);
                 Path mask = img.resolveSibling(id + MASK_SUFFIX);
                 out.add(new Sample(id, img, label, Files.isRegularFile(mask) ? mask : null));
             }
         }
         if (out.isEmpty()) {
-            throw new IllegalArgumentException(dir + ": no images (*.jpg) in no_crack/ or crack/");
+            throw new IllegalArgumentException(dir + ": no images (.jpg, .jpeg, .png) in no_crack/ or crack/");
         }
         return out;
     }

@@ -2,22 +2,27 @@ package org.crackcam.evaluate;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
+import org.crackcam.explain.CrackMask;
 import org.tinylog.Logger;
 
 /**
- * Runs every method on every sample of one bundle and collects the paper's metrics
- * (accuracy, Insertion, Deletion, ID, IoU) per image and per method.
+ * Runs every method on every sample of one bundle and collects the metrics per image, method
+ * and substrate: accuracy; Insertion, Deletion and ID under each substrate; strict IoU and
+ * tolerant precision/recall/F1 of the binarised map against the crack mask.
  *
  * <p>Per batch of samples: the ABN gives accuracy and the predicted class; each method makes
  * one map per image for the scored class (see {@link ScoreClass}); Insertion/Deletion score
- * those maps with the ABN's p_PB; IoU compares the binarised map with the mask on crack images
- * that have one. Graph outputs are computed once per batch and shared by the methods that read
- * them; each method's map time counts its graph's full run time (the cost it would have alone).
+ * those maps with the ABN's p_PB under every configured substrate; the mask metrics compare the
+ * binarised map with the mask on crack images that have one. The {@code truth} anchor exists
+ * only on crack images with a non-empty mask: its per-image values are NaN elsewhere. Graph
+ * outputs are computed once per batch and shared by the methods that read them; each method's
+ * map time counts its graph's full run time (the cost it would have alone). One thread.
  */
 public final class Evaluation {
     /** Which class C is scored (and explained) for an image. */
@@ -32,31 +37,61 @@ public final class Evaluation {
 
     /**
      * @param methods methods to run, in table order
-     * @param insertionDeletion step and substrates
+     * @param curves one Insertion/Deletion setting per substrate, in report order
      * @param rise RISE's N, s, p1, seed, batch
      * @param scoreClass the class scored and explained
-     * @param binarisation how maps without their own mask (all but C1C maps) are cut for IoU
+     * @param binarisation how maps without their own mask (all but C1C maps) are cut for the mask metrics
+     * @param tolerance k of the tolerant mask metrics, in pixels at the model input
      * @param batch samples per batch (graph runs for maps)
      * @param scorerBatch images per ABN call when scoring curves
      * @param examples how many samples keep their maps for the example grid
+     * @param seed seed of the random anchor and of ROAD's noise (per image: mixed with the sample id)
      */
-    public record Config(List<Method> methods, InsertionDeletion.Config insertionDeletion, Rise.Config rise,
-                         ScoreClass scoreClass, Iou.Binarisation binarisation, int batch, int scorerBatch,
-                         int examples) {
+    public record Config(List<Method> methods, List<InsertionDeletion.Config> curves, Rise.Config rise,
+                         ScoreClass scoreClass, Iou.Binarisation binarisation, double tolerance, int batch,
+                         int scorerBatch, int examples, long seed) {
+        public Config {
+            if (curves.isEmpty()) {
+                throw new IllegalArgumentException("at least one substrate is needed");
+            }
+            methods = List.copyOf(methods);
+            curves = List.copyOf(curves);
+        }
     }
 
-    /** One method's results on one bundle. Per-image arrays follow {@link BundleResult#sampleIds}. */
-    public record MethodResult(String method, String role, String description, int images,
-                               double insertion, double deletion, double id, double iou, int iouImages,
-                               double[] perImageInsertion, double[] perImageDeletion, double[] perImageId,
-                               double[] perImageIou, double[] meanInsertionCurve, double[] meanDeletionCurve,
-                               double mapSeconds, double metricSeconds) {
+    /**
+     * One method under one substrate on one bundle. Per-image arrays follow
+     * {@link BundleResult#sampleIds}; NaN where the method has no map (truth off crack images).
+     */
+    public record CurveResult(String substrate, int images, double insertion, double deletion, double id,
+                              double[] perImageInsertion, double[] perImageDeletion, double[] perImageId,
+                              double[] meanInsertionCurve, double[] meanDeletionCurve) {
+    }
+
+    /** Mask metrics of one method on crack images with a mask; per-image NaN elsewhere. */
+    public record MaskResult(int images, double tolerance, double iou, double precision, double recall, double f1,
+                             double[] perImageIou, double[] perImagePrecision, double[] perImageRecall,
+                             double[] perImageF1) {
+    }
+
+    /** One method's results on one bundle. */
+    public record MethodResult(String method, String role, String description, List<CurveResult> curves,
+                               MaskResult mask, double mapSeconds, double metricSeconds, int mapImages) {
+        public CurveResult curve(String substrate) {
+            for (CurveResult c : curves) {
+                if (c.substrate().equals(substrate)) {
+                    return c;
+                }
+            }
+            return null;
+        }
     }
 
     /** One bundle's results; {@code examples} (maps kept for the figure) is not written to JSON. */
     public record BundleResult(String bundle, int images, double accuracy, List<String> sampleIds, int[] labels,
-                               int[] predictions, double[] curveFraction, List<MethodResult> methods,
-                               long scorerPasses, double wallSeconds, @JsonIgnore Examples examples) {
+                               int[] predictions, boolean[] truthImages, double[] curveFraction,
+                               List<MethodResult> methods, long scorerPasses, long imputerIterations,
+                               long imputerSolves, double wallSeconds, @JsonIgnore Examples examples) {
         public MethodResult method(String id) {
             for (MethodResult m : methods) {
                 if (m.method().equals(id)) {
@@ -67,7 +102,7 @@ public final class Evaluation {
         }
     }
 
-    /** Inputs, masks and maps of the first few samples, for the example grid. */
+    /** Inputs, masks and maps of the first few samples, for the example grid (a map may be null). */
     public record Examples(List<String> ids, List<Integer> labels, List<float[]> images, List<boolean[]> masks,
                            Map<String, List<float[]>> maps) {
     }
@@ -99,17 +134,26 @@ public final class Evaluation {
             methods.add(m);
         }
         GraphScorer scorer = new GraphScorer(graphs, config.scorerBatch());
-        InsertionDeletion id = new InsertionDeletion(config.insertionDeletion());
+        List<InsertionDeletion> ids = new ArrayList<>();
+        for (InsertionDeletion.Config c : config.curves()) {
+            ids.add(new InsertionDeletion(c));
+        }
         Rise rise = methods.contains(Method.RISE) ? new Rise(config.rise(), shape) : null;
         int n = samples.size();
-        int[] curveN = InsertionDeletion.stepCounts(shape.pixels(), config.insertionDeletion().stepPixels());
+        int[] curveN = InsertionDeletion.stepCounts(shape.pixels(), config.curves().get(0).stepPixels());
+        for (InsertionDeletion.Config c : config.curves()) {
+            if (c.stepPixels() != config.curves().get(0).stepPixels()) {
+                throw new IllegalArgumentException("every substrate must use the same step");
+            }
+        }
         Map<Method, Acc> acc = new LinkedHashMap<>();
         for (Method m : methods) {
-            acc.put(m, new Acc(n, curveN.length));
+            acc.put(m, new Acc(n, curveN.length, ids.size()));
         }
         int[] labels = new int[n];
         int[] predictions = new int[n];
-        List<String> ids = new ArrayList<>(n);
+        boolean[] truthImages = new boolean[n];
+        List<String> sampleIds = new ArrayList<>(n);
         Examples examples = new Examples(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(),
                 new LinkedHashMap<>());
         List<Integer> exampleIdx = exampleIndices(samples, config.examples());
@@ -119,11 +163,15 @@ public final class Evaluation {
             int b = end - start;
             EvalDataset.Loaded[] loaded = new EvalDataset.Loaded[b];
             float[][] images = new float[b][];
+            long[] seeds = new long[b];
             for (int i = 0; i < b; i++) {
                 loaded[i] = EvalDataset.load(samples.get(start + i), shape);
                 images[i] = loaded[i].image();
                 labels[start + i] = loaded[i].sample().label();
-                ids.add(loaded[i].sample().id());
+                sampleIds.add(loaded[i].sample().id());
+                seeds[i] = Anchors.imageSeed(loaded[i].sample().id(), config.seed());
+                boolean[] mask = loaded[i].mask();
+                truthImages[start + i] = labels[start + i] == 1 && mask != null && Iou.count(mask) > 0;
             }
             float[][] p = scorer.probabilities(images);
             int[] target = new int[b];
@@ -144,43 +192,74 @@ public final class Evaluation {
             for (Method m : methods) {
                 Acc a = acc.get(m);
                 long tm = System.nanoTime();
-                float[][] maps;
+                float[][] maps = new float[b][];
                 double graphTime = 0;
-                if (m == Method.RISE) {
-                    maps = new float[b][];
-                    for (int i = 0; i < b; i++) {
-                        maps[i] = rise.saliency(scorer, images[i], target[i]);
+                switch (m) {
+                    case RISE -> {
+                        for (int i = 0; i < b; i++) {
+                            maps[i] = rise.saliency(scorer, images[i], target[i]);
+                        }
                     }
-                } else {
-                    if (!outputs.containsKey(m.graph())) {
-                        long tg = System.nanoTime();
-                        outputs.put(m.graph(), graphs.run(m.graph(), images, target));
-                        graphSeconds.put(m.graph(), (System.nanoTime() - tg) / 1e9);
-                    } else {
-                        graphTime = graphSeconds.get(m.graph()); // shared run: charge its full cost
+                    case TRUTH -> {
+                        for (int i = 0; i < b; i++) {
+                            maps[i] = truthImages[start + i]
+                                    ? Anchors.truth(loaded[i].mask(), shape.height(), shape.width()) : null;
+                        }
                     }
-                    float[][] out = outputs.get(m.graph()).get(m.output());
-                    if (out == null) {
-                        throw new EvaluationException("graph " + m.graph() + " has no output '" + m.output() + "'");
+                    case RANDOM -> {
+                        for (int i = 0; i < b; i++) {
+                            maps[i] = Anchors.random(seeds[i], shape.pixels());
+                        }
                     }
-                    maps = new float[b][];
-                    for (int i = 0; i < b; i++) {
-                        maps[i] = m.c1c() ? c1c.apply(out[i]) : out[i];
+                    default -> {
+                        if (!outputs.containsKey(m.graph())) {
+                            long tg = System.nanoTime();
+                            outputs.put(m.graph(), graphs.run(m.graph(), images, target));
+                            graphSeconds.put(m.graph(), (System.nanoTime() - tg) / 1e9);
+                        } else {
+                            graphTime = graphSeconds.get(m.graph()); // shared run: charge its full cost
+                        }
+                        float[][] out = outputs.get(m.graph()).get(m.output());
+                        if (out == null) {
+                            throw new EvaluationException("graph " + m.graph() + " has no output '" + m.output() + "'");
+                        }
+                        if (m == Method.CRACK_MASK) {
+                            float[][] explanation = outputs.get(m.graph()).get("explanation");
+                            if (explanation == null) {
+                                throw new EvaluationException("graph " + m.graph() + " has no output 'explanation'");
+                            }
+                            for (int i = 0; i < b; i++) {
+                                maps[i] = crackShape(out[i], c1c.apply(explanation[i]), shape);
+                            }
+                        } else {
+                            for (int i = 0; i < b; i++) {
+                                maps[i] = m.c1c() ? c1c.apply(out[i]) : out[i];
+                            }
+                        }
                     }
                 }
                 a.mapSeconds += (System.nanoTime() - tm) / 1e9 + graphTime;
                 long ts = System.nanoTime();
                 for (int i = 0; i < b; i++) {
                     int k = start + i;
-                    var curves = id.evaluate(scorer, images[i], maps[i], target[i]);
-                    a.add(k, curves);
-                    boolean[] truth = loaded[i].mask();
-                    if (labels[k] == 1 && truth != null && Iou.count(truth) > 0) {
-                        Iou.Binarisation bin = m.binarisation() == Iou.Binarisation.POSITIVE && m.c1c()
-                                ? Iou.Binarisation.POSITIVE : config.binarisation();
-                        a.iou[k] = Iou.iou(bin.apply(maps[i], truth), truth);
+                    if (maps[i] == null) {
+                        continue;
                     }
-                    if (exampleIdx.contains(k)) {
+                    a.mapImages++;
+                    for (int s = 0; s < ids.size(); s++) {
+                        a.add(s, k, ids.get(s).evaluate(scorer, images[i], maps[i], target[i], seeds[i]));
+                    }
+                    if (truthImages[k]) {
+                        boolean[] truth = loaded[i].mask();
+                        Iou.Binarisation bin = m.role() == Method.Role.ANCHOR
+                                || (m.binarisation() == Iou.Binarisation.POSITIVE && m.c1c())
+                                ? m.binarisation() : config.binarisation();
+                        a.mask(k, MaskMetrics.of(bin.apply(maps[i], truth), truth, shape.height(), shape.width(),
+                                config.tolerance()));
+                    }
+                }
+                for (int i = 0; i < b; i++) {
+                    if (exampleIdx.contains(start + i)) {
                         examples.maps().computeIfAbsent(m.id(), x -> new ArrayList<>()).add(maps[i]);
                     }
                 }
@@ -202,13 +281,38 @@ public final class Evaluation {
             fraction[i] = (double) curveN[i] / shape.pixels();
         }
         for (Method m : methods) {
-            results.add(acc.get(m).result(m));
+            results.add(acc.get(m).result(m, config));
         }
-        return new BundleResult(graphs.label(), n, (double) correct / n, List.copyOf(ids), labels, predictions,
-                fraction, List.copyOf(results), scorer.passes(), (System.nanoTime() - t0) / 1e9, examples);
+        long iterations = 0;
+        long solves = 0;
+        for (InsertionDeletion id : ids) {
+            if (id.imputer() != null) {
+                iterations += id.imputer().iterations();
+                solves += id.imputer().solves();
+            }
+        }
+        return new BundleResult(graphs.label(), n, (double) correct / n, List.copyOf(sampleIds), labels, predictions,
+                truthImages, fraction, List.copyOf(results), scorer.passes(), iterations, solves,
+                (System.nanoTime() - t0) / 1e9, examples);
     }
 
-    /** The first few crack samples with masks, then the first few no-crack ones (half each). */
+    private final CrackMask crackMask = new CrackMask(CrackMask.Settings.DEFAULTS);
+
+    /**
+     * The runtime's crack-shaped mask as a map: R on the mask's pixels (all &gt; 0), 0 elsewhere,
+     * so that {@code map > 0} is the mask and Insertion/Deletion visit its pixels by relevance.
+     */
+    private float[] crackShape(float[] relevance, float[] region, ImageShape shape) {
+        byte[] mask = new byte[shape.pixels()];
+        crackMask.apply(relevance, region, shape.height(), shape.width(), mask);
+        float[] map = new float[shape.pixels()];
+        for (int p = 0; p < map.length; p++) {
+            map[p] = mask[p] != 0 ? Math.max(relevance[p], Float.MIN_NORMAL) : 0f;
+        }
+        return map;
+    }
+
+    /** The first few crack samples with masks, then the first few no-crack ones (a third). */
     static List<Integer> exampleIndices(List<EvalDataset.Sample> samples, int count) {
         List<Integer> crack = new ArrayList<>();
         List<Integer> none = new ArrayList<>();
@@ -225,56 +329,101 @@ public final class Evaluation {
         return out;
     }
 
+    /** Mean of the non-NaN values; NaN when there are none. */
+    static double nanMean(double[] x) {
+        double s = 0;
+        int k = 0;
+        for (double v : x) {
+            if (!Double.isNaN(v)) {
+                s += v;
+                k++;
+            }
+        }
+        return k == 0 ? Double.NaN : s / k;
+    }
+
     /** Per-method accumulators. */
     private static final class Acc {
-        final double[] ins;
-        final double[] del;
-        final double[] idv;
+        final double[][] ins;
+        final double[][] del;
+        final double[][] idv;
+        final double[][] insCurve;
+        final double[][] delCurve;
+        final int[] curveImages;
         final double[] iou;
-        final double[] insCurve;
-        final double[] delCurve;
+        final double[] precision;
+        final double[] recall;
+        final double[] f1;
         double mapSeconds;
         double metricSeconds;
+        int mapImages;
 
-        Acc(int n, int points) {
-            ins = new double[n];
-            del = new double[n];
-            idv = new double[n];
-            iou = new double[n];
-            java.util.Arrays.fill(iou, Double.NaN);
-            insCurve = new double[points];
-            delCurve = new double[points];
+        Acc(int n, int points, int substrates) {
+            ins = nanArrays(substrates, n);
+            del = nanArrays(substrates, n);
+            idv = nanArrays(substrates, n);
+            insCurve = new double[substrates][points];
+            delCurve = new double[substrates][points];
+            curveImages = new int[substrates];
+            iou = nan(n);
+            precision = nan(n);
+            recall = nan(n);
+            f1 = nan(n);
         }
 
-        void add(int k, InsertionDeletion.Curves c) {
-            ins[k] = c.insertionAuc();
-            del[k] = c.deletionAuc();
-            idv[k] = c.id();
-            for (int i = 0; i < insCurve.length; i++) {
-                insCurve[i] += c.insertion()[i];
-                delCurve[i] += c.deletion()[i];
+        private static double[] nan(int n) {
+            double[] a = new double[n];
+            Arrays.fill(a, Double.NaN);
+            return a;
+        }
+
+        private static double[][] nanArrays(int k, int n) {
+            double[][] a = new double[k][];
+            for (int i = 0; i < k; i++) {
+                a[i] = nan(n);
+            }
+            return a;
+        }
+
+        void add(int s, int k, InsertionDeletion.Curves c) {
+            ins[s][k] = c.insertionAuc();
+            del[s][k] = c.deletionAuc();
+            idv[s][k] = c.id();
+            curveImages[s]++;
+            for (int i = 0; i < insCurve[s].length; i++) {
+                insCurve[s][i] += c.insertion()[i];
+                delCurve[s][i] += c.deletion()[i];
             }
         }
 
-        MethodResult result(Method m) {
-            int n = ins.length;
-            double iouSum = 0;
-            int iouN = 0;
-            for (double v : iou) {
-                if (!Double.isNaN(v)) {
-                    iouSum += v;
-                    iouN++;
+        void mask(int k, MaskMetrics.Counts c) {
+            iou[k] = c.iou();
+            precision[k] = c.precision();
+            recall[k] = c.recall();
+            f1[k] = c.f1();
+        }
+
+        MethodResult result(Method m, Config config) {
+            List<CurveResult> curves = new ArrayList<>();
+            for (int s = 0; s < ins.length; s++) {
+                double[] ic = insCurve[s].clone();
+                double[] dc = delCurve[s].clone();
+                int images = Math.max(1, curveImages[s]);
+                for (int i = 0; i < ic.length; i++) {
+                    ic[i] /= images;
+                    dc[i] /= images;
                 }
+                curves.add(new CurveResult(config.curves().get(s).name(), curveImages[s], nanMean(ins[s]),
+                        nanMean(del[s]), nanMean(idv[s]), ins[s], del[s], idv[s], ic, dc));
             }
-            double[] ic = insCurve.clone();
-            double[] dc = delCurve.clone();
-            for (int i = 0; i < ic.length; i++) {
-                ic[i] /= n;
-                dc[i] /= n;
+            int maskImages = 0;
+            for (double v : f1) {
+                maskImages += Double.isNaN(v) ? 0 : 1;
             }
-            return new MethodResult(m.id(), m.role().name().toLowerCase(java.util.Locale.ROOT), m.description(), n,
-                    Stats.mean(ins), Stats.mean(del), Stats.mean(idv), iouN == 0 ? Double.NaN : iouSum / iouN, iouN,
-                    ins, del, idv, iou, ic, dc, mapSeconds, metricSeconds);
+            MaskResult mr = new MaskResult(maskImages, config.tolerance(), nanMean(iou), nanMean(precision),
+                    nanMean(recall), nanMean(f1), iou, precision, recall, f1);
+            return new MethodResult(m.id(), m.role().name().toLowerCase(java.util.Locale.ROOT), m.description(),
+                    List.copyOf(curves), mr, mapSeconds, metricSeconds, mapImages);
         }
     }
 }

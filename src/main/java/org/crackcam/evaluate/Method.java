@@ -11,6 +11,9 @@ import java.util.Locale;
 public enum Method {
     LRP_BN("lrp-bn", Role.OURS, "lrp_bn", "explanation", true, Iou.Binarisation.POSITIVE,
             "LRP-BN: C1C(R ⊙ α'), γ = bundle's (0.5)"),
+    CRACK_MASK("crack-mask", Role.OURS, "lrp_bn", "relevance", true, Iou.Binarisation.POSITIVE,
+            "the runtime's crack-shaped mask (alerts' mask): top 5 % of R inside the C1C region; R on the mask, 0 "
+                    + "elsewhere"),
     RISE("rise", Role.BASELINE, null, null, false, Iou.Binarisation.MEAN,
             "RISE saliency scored by repeated ABN passes"),
     GRADCAM("gradcam", Role.BASELINE, "gradcam", "cam", false, Iou.Binarisation.MEAN, "GradCAM"),
@@ -26,10 +29,14 @@ public enum Method {
     GAMMA1("gamma1", Role.ABLATION, "lrp_bn_gamma1", "explanation", true, Iou.Binarisation.POSITIVE,
             "ablation: LRP-BN with γ = 1, C1C"),
     SPLIT("split", Role.ABLATION, "lrp_bn_split", "explanation", true, Iou.Binarisation.POSITIVE,
-            "ablation: relevance-splitting skip rule instead of eq. 5, C1C");
+            "ablation: relevance-splitting skip rule instead of eq. 5, C1C"),
+    TRUTH("truth", Role.ANCHOR, null, null, false, Iou.Binarisation.TOP_K_MASK_AREA,
+            "anchor (ceiling): pixels ranked by distance to the crack mask; crack images with a mask only"),
+    RANDOM("random", Role.ANCHOR, null, null, false, Iou.Binarisation.MEAN,
+            "anchor (floor): a seeded random ranking");
 
     /** Whose method it is, for the table's grouping. */
-    public enum Role { OURS, BASELINE, ABLATION }
+    public enum Role { OURS, BASELINE, ABLATION, ANCHOR }
 
     private final String id;
     private final Role role;
@@ -58,7 +65,7 @@ public enum Method {
         return role;
     }
 
-    /** The graph key in the manifest, or null for RISE (which runs the ABN repeatedly). */
+    /** The graph key in the manifest, or null for RISE (which runs the ABN repeatedly) and the anchors. */
     public String graph() {
         return graph;
     }
@@ -79,7 +86,7 @@ public enum Method {
         return description;
     }
 
-    /** Table 2's methods (paper order) plus every ablation. */
+    /** Table 2's methods (paper order), every ablation and the two anchors. */
     public static List<Method> all() {
         return List.of(values());
     }

@@ -23,11 +23,13 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * Writes a {@link Report} into a directory: {@code results.md} (the paper's Table 2 and 3
- * layout, ablations, timing, paired tests, settings), {@code results.json} (everything,
- * per-image values included), {@code insertion.png} / {@code deletion.png} (mean curves, XChart)
- * and {@code examples.png} (a grid: one row per example image; columns = input, mask, then one
- * heat map per method, each map min–max scaled on its own, red = high).
+ * Writes a {@link Report} into a directory: {@code results.md} (anchors and substrate verdicts,
+ * one Insertion/Deletion table per substrate with paired tests, the mask metrics, timing,
+ * settings), {@code results.json} (everything, per-image values included),
+ * {@code insertion-<substrate>.png} / {@code deletion-<substrate>.png} (mean curves of the first
+ * bundle, XChart) and {@code examples.png} (a grid: one row per example image; columns = input,
+ * mask, then one heat map per method — the anchors included — each map min–max scaled on its
+ * own, red = high; blank where a method has no map, e.g. truth on a no-crack image).
  */
 public final class ReportWriter {
     private ReportWriter() {
@@ -40,12 +42,19 @@ public final class ReportWriter {
         writeAtomically(dir.resolve("results.json"), json.writeValueAsBytes(report));
         if (!report.bundles().isEmpty()) {
             Evaluation.BundleResult first = report.bundles().get(0);
-            curves(first, true, dir.resolve("insertion.png"));
-            curves(first, false, dir.resolve("deletion.png"));
+            for (Report.Table t : report.tables()) {
+                curves(first, t.substrate(), true, dir.resolve("insertion-" + fileName(t.substrate()) + ".png"));
+                curves(first, t.substrate(), false, dir.resolve("deletion-" + fileName(t.substrate()) + ".png"));
+            }
             if (first.examples() != null && !first.examples().ids().isEmpty()) {
                 ImageIO.write(grid(first.examples(), first.methods()), "png", dir.resolve("examples.png").toFile());
             }
         }
+    }
+
+    /** The file-name part of a substrate name ("blur/black" -> "blur-black"). */
+    public static String fileName(String substrate) {
+        return substrate.replace('/', '-');
     }
 
     private static void writeAtomically(Path file, byte[] bytes) throws IOException {
@@ -73,52 +82,75 @@ public final class ReportWriter {
             sb.append(i == 0 ? "" : ", ").append('`').append(b.bundle()).append('`');
         }
         int n = r.bundles().isEmpty() ? 0 : r.bundles().get(0).images();
-        sb.append("; ").append(n).append(" images per bundle. Values are mean ± std over bundles (trained seeds)")
-                .append(r.bundles().size() < 2 ? " — one bundle, so no std." : ".").append("\n\n");
-        sb.append("## Table 2 — accuracy, Insertion, Deletion, ID\n\n");
-        sb.append("| Method | Accuracy | Insertion ↑ | Deletion ↓ | ID ↑ |\n|---|---|---|---|---|\n");
-        for (var s : r.summary()) {
-            if (!s.role().equals("ablation")) {
-                row(sb, s);
+        int truthN = 0;
+        if (!r.bundles().isEmpty()) {
+            for (boolean t : r.bundles().get(0).truthImages()) {
+                truthN += t ? 1 : 0;
             }
         }
-        sb.append("\n## Table 3 — IoU with pixel masks\n\n| Method | IoU ↑ | images | binarisation |\n|---|---|---|---|\n");
-        for (var s : r.summary()) {
-            if (!s.role().equals("ablation")) {
-                sb.append("| ").append(s.method()).append(" | ").append(fmt(s.iou())).append(" | ")
-                        .append(s.iouImages()).append(" | ").append(binarisationText(s, r)).append(" |\n");
-            }
+        sb.append("; ").append(n).append(" images per bundle (").append(truthN)
+                .append(" crack images with a mask). Values are mean ± sample std over bundles (trained seeds)")
+                .append(r.bundles().size() < 2 ? " — one bundle, so no std." : ".").append(" Accuracy: ")
+                .append(fmt(r.accuracy())).append(".\n\n");
+        sb.append("## Anchors and substrates\n\n");
+        sb.append("`truth` ranks pixels by distance to the crack mask (the ceiling; crack images with a mask only), ")
+                .append("`random` is a seeded random ranking (the floor). A substrate is sound when random's ID is ")
+                .append(String.format(Locale.ROOT, "within ±%.2f of 0", Report.RANDOM_TOLERANCE))
+                .append(" and truth has the highest ID on its images.\n\n")
+                .append("| Substrate | random ID | truth ID | best other (ID on truth's images) | verdict |\n")
+                .append("|---|---|---|---|---|\n");
+        for (Report.Table t : r.tables()) {
+            var s = t.sanity();
+            sb.append("| ").append(t.substrate()).append(String.format(Locale.ROOT, " | %.3f | %.3f | %s (%.3f) | %s |%n",
+                    s.randomId(), s.truthId(), s.bestOther(), s.bestOtherId(), s.verdict()));
         }
-        boolean ablations = r.summary().stream().anyMatch(s -> s.role().equals("ablation"));
-        if (ablations) {
-            sb.append("\n## Ablations\n\n| Variant | Insertion ↑ | Deletion ↓ | ID ↑ | IoU ↑ | what |\n|---|---|---|---|---|---|\n");
-            for (var s : r.summary()) {
-                if (s.role().equals("ablation") || s.method().equals(Method.LRP_BN.id())) {
-                    sb.append("| ").append(s.method()).append(" | ").append(fmt(s.insertion())).append(" | ")
-                            .append(fmt(s.deletion())).append(" | ").append(fmt(s.id())).append(" | ")
-                            .append(fmt(s.iou())).append(" | ").append(s.description()).append(" |\n");
+        sb.append("\nSubstrate chosen by the anchors: **").append(r.anchorSubstrate()).append("** (")
+                .append(r.anchorReason()).append(").\n");
+        for (Report.Table t : r.tables()) {
+            sb.append("\n## Insertion / Deletion — substrate `").append(t.substrate()).append("`\n\n");
+            if (t.sanity().broken()) {
+                sb.append("**").append(t.sanity().verdict()).append(".**\n\n");
+            }
+            sb.append("| Method | role | Insertion ↑ | Deletion ↓ | ID ↑ | ID, crack images | ID / truth ID |\n")
+                    .append("|---|---|---|---|---|---|---|\n");
+            for (var row : t.rows()) {
+                sb.append("| ").append(row.method()).append(row.method().equals(t.bestBaseline()) ? " (best baseline)" : "")
+                        .append(" | ").append(row.role()).append(" | ").append(fmt(row.insertion())).append(" | ")
+                        .append(fmt(row.deletion())).append(" | ").append(fmt(row.id())).append(" | ")
+                        .append(fmt(row.idOnTruthImages())).append(" | ").append(fmt(row.fractionOfTruth()))
+                        .append(" |\n");
+            }
+            if (!t.comparisons().isEmpty()) {
+                sb.append("\nPaired tests on per-image ID (a − b; each image averaged over bundles first):\n\n")
+                        .append("| a − b | images | n | mean ΔID | Wilcoxon W | Wilcoxon p | paired t | t-test p |\n")
+                        .append("|---|---|---|---|---|---|---|---|\n");
+                for (var c : t.comparisons()) {
+                    var p = c.test();
+                    sb.append("| ").append(c.a()).append(" − ").append(c.b()).append(" | ").append(c.images())
+                            .append(" | ").append(p.n())
+                            .append(String.format(Locale.ROOT, " | %+.4f | %.1f | %.3g | %.3f | %.3g |%n",
+                                    p.meanDifference(), p.wilcoxonW(), p.wilcoxonP(), p.pairedT(), p.pairedTP()));
                 }
             }
         }
-        if (!r.comparisons().isEmpty()) {
-            sb.append("\n## Paired tests on per-image ID (LRP-BN − baseline)\n\n")
-                    .append("| Baseline | n | mean ΔID | Wilcoxon W | Wilcoxon p | paired t | t-test p |\n")
-                    .append("|---|---|---|---|---|---|---|\n");
-            for (var c : r.comparisons()) {
-                var t = c.test();
-                sb.append("| ").append(c.baseline()).append(c.baseline().equals(r.bestBaseline()) ? " (best)" : "")
-                        .append(" | ").append(t.n())
-                        .append(String.format(Locale.ROOT, " | %+.4f | %.1f | %.3g | %.3f | %.3g |%n",
-                                t.meanDifference(), t.wilcoxonW(), t.wilcoxonP(), t.pairedT(), t.pairedTP()));
-            }
+        double k = r.masks().isEmpty() ? Double.NaN : r.masks().get(0).tolerance();
+        sb.append(String.format(Locale.ROOT, "%n## Crack masks — tolerant precision / recall / F1 (k = %s px at the "
+                + "model input) and strict IoU%n%n", k % 1 == 0 ? String.valueOf((long) k) : String.valueOf(k)));
+        sb.append("Per-image means over the crack images with a mask. `lrp-bn`'s mask is its C1C mask — the runtime's "
+                + "alert region. A predicted pixel counts when a truth pixel lies within k px and vice versa.\n\n");
+        sb.append("| Method | binarisation | images | precision ↑ | recall ↑ | F1 ↑ | IoU ↑ |\n|---|---|---|---|---|---|---|\n");
+        for (var m : r.masks()) {
+            sb.append("| ").append(m.method()).append(" | ").append(binarisationText(m.method(), r)).append(" | ")
+                    .append(m.images()).append(" | ").append(fmt(m.precision())).append(" | ").append(fmt(m.recall()))
+                    .append(" | ").append(fmt(m.f1())).append(" | ").append(fmt(m.iou())).append(" |\n");
         }
-        sb.append("\n## Cost per image (seconds, this machine)\n\n| Method | map | Insertion+Deletion+IoU |\n|---|---|---|\n");
-        for (var s : r.summary()) {
-            sb.append("| ").append(s.method()).append(String.format(Locale.ROOT, " | %.4f | %.4f |%n",
-                    s.mapSecondsPerImage(), s.metricSecondsPerImage()));
+        sb.append("\n## Cost per image (seconds, this machine)\n\n| Method | map | all curves + mask metrics |\n|---|---|---|\n");
+        for (var c : r.costs()) {
+            sb.append("| ").append(c.method()).append(String.format(Locale.ROOT, " | %.4f | %.4f |%n",
+                    c.mapSecondsPerImage(), c.metricSecondsPerImage()));
         }
-        Report.Summary rise = find(r, Method.RISE.id());
-        Report.Summary ours = find(r, Method.LRP_BN.id());
+        Report.CostRow rise = cost(r, Method.RISE.id());
+        Report.CostRow ours = cost(r, Method.LRP_BN.id());
         if (rise != null) {
             sb.append(String.format(Locale.ROOT, "%nRISE's own cost: %.3f s per image for its map (%s ABN passes)",
                     rise.mapSecondsPerImage(), r.settings().getOrDefault("rise", "?")));
@@ -128,6 +160,14 @@ public final class ReportWriter {
             }
             sb.append(".\n");
         }
+        for (var b : r.bundles()) {
+            if (b.imputerSolves() > 0) {
+                sb.append(String.format(Locale.ROOT, "%nROAD imputation on %s: %d sparse solves, %.1f CG iterations "
+                        + "per solve and channel.%n", b.bundle(), b.imputerSolves(),
+                        b.imputerIterations() / (double) b.imputerSolves() / 3.0));
+                break;
+            }
+        }
         sb.append(String.format(Locale.ROOT, "%nWall time of the whole run: %.1f s.%n", r.wallSeconds()));
         sb.append("\n## Settings\n\n");
         for (Map.Entry<String, Object> e : r.settings().entrySet()) {
@@ -136,8 +176,8 @@ public final class ReportWriter {
         return sb.toString();
     }
 
-    private static Report.Summary find(Report r, String method) {
-        for (var s : r.summary()) {
+    private static Report.CostRow cost(Report r, String method) {
+        for (var s : r.costs()) {
             if (s.method().equals(method)) {
                 return s;
             }
@@ -145,34 +185,38 @@ public final class ReportWriter {
         return null;
     }
 
-    private static String binarisationText(Report.Summary s, Report r) {
-        Method m = Method.parse(s.method());
+    private static String binarisationText(String method, Report r) {
+        Method m = Method.parse(method);
+        if (m == Method.TRUTH) {
+            return "the mask itself (top-k, k = mask area)";
+        }
+        if (m == Method.CRACK_MASK) {
+            return "the crack-shaped mask itself";
+        }
         if (m.c1c()) {
             return "C1C mask (> 0)";
         }
         return String.valueOf(r.settings().getOrDefault("iou_binarisation", "mean"));
     }
 
-    private static void row(StringBuilder sb, Report.Summary s) {
-        sb.append("| ").append(s.method()).append(" | ").append(fmt(s.accuracy())).append(" | ")
-                .append(fmt(s.insertion())).append(" | ").append(fmt(s.deletion())).append(" | ")
-                .append(fmt(s.id())).append(" |\n");
-    }
-
-    /** Mean insertion or deletion curves of every method of one bundle. */
-    static void curves(Evaluation.BundleResult b, boolean insertion, Path file) throws IOException {
+    /** Mean insertion or deletion curves of every method of one bundle under one substrate. */
+    static void curves(Evaluation.BundleResult b, String substrate, boolean insertion, Path file) throws IOException {
         XYChart chart = new XYChartBuilder().width(800).height(560)
-                .title((insertion ? "Insertion" : "Deletion") + " — mean p(class C), " + b.bundle())
+                .title((insertion ? "Insertion" : "Deletion") + " — substrate " + substrate + ", " + b.bundle())
                 .xAxisTitle(insertion ? "fraction of pixels inserted" : "fraction of pixels deleted")
                 .yAxisTitle("mean softmax probability of class C").build();
         chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0).setXAxisMin(0.0).setXAxisMax(1.0);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setXAxisDecimalPattern("0.0").setYAxisDecimalPattern("0.0");
         for (var m : b.methods()) {
-            double[] y = insertion ? m.meanInsertionCurve() : m.meanDeletionCurve();
-            double auc = insertion ? m.insertion() : m.deletion();
-            var series = chart.addSeries(String.format(Locale.ROOT, "%s (%.3f)", m.method(), auc),
-                    b.curveFraction(), y);
+            var c = m.curve(substrate);
+            if (c == null || c.images() == 0) {
+                continue;
+            }
+            double[] y = insertion ? c.meanInsertionCurve() : c.meanDeletionCurve();
+            double auc = insertion ? c.insertion() : c.deletion();
+            String label = m.method() + (m.method().equals(Method.TRUTH.id()) ? " [crack imgs]" : "");
+            var series = chart.addSeries(String.format(Locale.ROOT, "%s (%.3f)", label, auc), b.curveFraction(), y);
             series.setMarker(SeriesMarkers.NONE);
         }
         BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
@@ -218,7 +262,7 @@ public final class ReportWriter {
                         y0 + cell + 12);
                 for (int c = 0; c < methods.size(); c++) {
                     List<float[]> maps = ex.maps().get(methods.get(c).method());
-                    if (maps != null && r < maps.size()) {
+                    if (maps != null && r < maps.size() && maps.get(r) != null) {
                         g.drawImage(scale(heat(maps.get(r), h, w), cell), pad + (2 + c) * (cell + pad), y0, null);
                     }
                 }

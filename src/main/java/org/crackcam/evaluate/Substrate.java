@@ -7,21 +7,64 @@ package org.crackcam.evaluate;
  * black <em>before</em> the in-graph ImageNet normalisation (not the mean colour).
  * {@link #BLUR} is RISE's insertion substrate: the image blurred with an 11×11 Gaussian kernel,
  * σ = 5, zero-padded at the border as RISE's {@code conv2d(padding=5)} does.
+ * {@link #MEAN} is the image's own mean colour (per channel). {@link #ROAD} is ROAD's noisy
+ * linear imputation ({@link LinearImputer}): it depends on which pixels are removed, so it is
+ * made afresh at every step of a curve ({@link #perStep()}), not once per image.
  */
 public enum Substrate {
     BLACK,
-    BLUR;
+    BLUR,
+    MEAN,
+    ROAD;
+
+    /** True when the substrate depends on the removed set (computed per step by the caller). */
+    public boolean perStep() {
+        return this == ROAD;
+    }
+
+    /** Lower-case name as used on the command line and in reports. */
+    public String id() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Parses black, blur, mean or road; the message lists the allowed names. */
+    public static Substrate parse(String s) {
+        for (Substrate v : values()) {
+            if (v.id().equals(s.trim().toLowerCase(java.util.Locale.ROOT))) {
+                return v;
+            }
+        }
+        throw new IllegalArgumentException("unknown substrate '" + s + "'; expected one of: black, blur, mean, road");
+    }
 
     /** RISE's blur kernel length and sigma. */
     public static final int BLUR_KERNEL = 11;
     public static final double BLUR_SIGMA = 5.0;
 
-    /** The substrate image for {@code image} (a new array). */
+    /**
+     * The substrate image for {@code image} (a new array); for {@link #ROAD} this is the fully
+     * removed image (the mean colour, before noise) — per-step values come from {@link LinearImputer}.
+     */
     public float[] of(float[] image, ImageShape shape) {
         return switch (this) {
             case BLACK -> new float[image.length];
             case BLUR -> gaussianBlur(image, shape, BLUR_KERNEL, BLUR_SIGMA);
+            case MEAN, ROAD -> meanColour(image, shape);
         };
+    }
+
+    /** Every pixel set to the image's per-channel mean. */
+    static float[] meanColour(float[] image, ImageShape shape) {
+        int hw = shape.pixels();
+        float[] out = new float[image.length];
+        for (int c = 0; c < shape.channels(); c++) {
+            double s = 0;
+            for (int p = 0; p < hw; p++) {
+                s += image[c * hw + p];
+            }
+            java.util.Arrays.fill(out, c * hw, (c + 1) * hw, (float) (s / hw));
+        }
+        return out;
     }
 
     /** Normalised 1-D Gaussian taps {@code exp(-x²/2σ²)}, x = -(k/2)..k/2, summing to 1. */

@@ -37,4 +37,26 @@ public final class MaskMapper {
         }
         return count;
     }
+
+    /** As {@link #orInto(byte[], int, int, Tile, float[], int, int)} for a 0/1 tile mask (set where {@code != 0}). */
+    public static int orInto(byte[] frameMask, int frameWidth, int frameHeight, Tile tile,
+                             byte[] tileMask, int mapHeight, int mapWidth) {
+        int s = tile.size();
+        int count = 0;
+        int yEnd = Math.min(tile.y() + s, frameHeight);
+        int xEnd = Math.min(tile.x() + s, frameWidth);
+        for (int fy = Math.max(tile.y(), 0); fy < yEnd; fy++) {
+            int v = (int) ((long) (fy - tile.y()) * mapHeight / s);
+            int rowBase = v * mapWidth;
+            int frameRow = fy * frameWidth;
+            for (int fx = Math.max(tile.x(), 0); fx < xEnd; fx++) {
+                int u = (int) ((long) (fx - tile.x()) * mapWidth / s);
+                if (tileMask[rowBase + u] != 0) {
+                    frameMask[frameRow + fx] = 1;
+                    count++;
+                }
+            }
+        }
+        return count;
+    }
 }

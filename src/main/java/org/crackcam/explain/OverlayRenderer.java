@@ -20,9 +20,10 @@ import org.crackcam.pipeline.TileResult;
 
 /**
  * Renders an overlay of one frame: the explanation heat map (JET colour map of the positive
- * explanation, blended) on flagged tiles, the crack-mask outline (green), tile boxes (red when
- * flagged, grey otherwise) with p(crack), and an optional label (e.g. "SYNTHETIC DATA").
- * Written as JPEG or PNG by the file's extension.
+ * explanation, blended) on flagged tiles, the C1C region's outline (green), the crack-shaped
+ * mask ({@link CrackMask}) painted magenta, tile boxes (red when flagged, grey otherwise) with
+ * p(crack), and an optional label (e.g. "SYNTHETIC DATA"). Written as JPEG or PNG by the file's
+ * extension.
  */
 public final class OverlayRenderer {
 
@@ -31,6 +32,9 @@ public final class OverlayRenderer {
     private static final Scalar GREEN = new Scalar(60, 230, 60, 0);
     private static final Scalar WHITE = new Scalar(255, 255, 255, 0);
     private static final Scalar BLACK = new Scalar(0, 0, 0, 0);
+    /** Crack-shaped mask colour (BGR magenta) and its opacity. */
+    private static final int[] CRACK_BGR = {255, 0, 255};
+    private static final double CRACK_ALPHA = 0.8;
 
     private OverlayRenderer() {
     }
@@ -45,8 +49,38 @@ public final class OverlayRenderer {
     public static void write(Path file, byte[] bgr, int width, int height, List<TileResult> tiles,
                              List<float[]> explanations, int mapHeight, int mapWidth, byte[] crackMask,
                              String label) {
-        try (Mat img = render(bgr, width, height, tiles, explanations, mapHeight, mapWidth, crackMask, label)) {
+        write(file, bgr, width, height, tiles, explanations, mapHeight, mapWidth, crackMask, null, label);
+    }
+
+    /**
+     * As {@link #write(Path, byte[], int, int, List, List, int, int, byte[], String)} with the
+     * crack-shaped mask painted too.
+     *
+     * @param regionMask frame C1C region mask (0/1, outlined), or null
+     * @param crackShape frame crack-shaped mask (0/1, painted), or null
+     */
+    public static void write(Path file, byte[] bgr, int width, int height, List<TileResult> tiles,
+                             List<float[]> explanations, int mapHeight, int mapWidth, byte[] regionMask,
+                             byte[] crackShape, String label) {
+        try (Mat img = render(bgr, width, height, tiles, explanations, mapHeight, mapWidth, regionMask, label)) {
+            if (crackShape != null) {
+                paint(img, crackShape, width, height);
+            }
             writeImage(file, img);
+        }
+    }
+
+    /** Paints the set pixels of a frame-sized 0/1 mask in the crack colour over {@code img} (BGR, same size). */
+    private static void paint(Mat img, byte[] mask, int width, int height) {
+        ByteBuffer px = img.createBuffer();
+        int n = width * height;
+        for (int i = 0; i < n; i++) {
+            if (mask[i] != 0) {
+                for (int c = 0; c < 3; c++) {
+                    int v = px.get(3 * i + c) & 0xff;
+                    px.put(3 * i + c, (byte) Math.round(v * (1 - CRACK_ALPHA) + CRACK_BGR[c] * CRACK_ALPHA));
+                }
+            }
         }
     }
 
@@ -155,14 +189,34 @@ public final class OverlayRenderer {
      */
     public static byte[] writeImageOverlay(Path file, Mat bgr, float[] explanation, float[] c1cMap, int mh, int mw,
                                            float probability, boolean flagged, String label) {
+        return writeImageOverlay(file, bgr, explanation, c1cMap, null, mh, mw, probability, flagged, label).region();
+    }
+
+    /** The image-sized 0/1 masks of {@link #writeImageOverlay}: crack-shaped and C1C region. */
+    public record ImageMasks(byte[] crack, byte[] region) {
+    }
+
+    /**
+     * Overlay of a whole image explained as one tile: heat map stretched to the image, the C1C
+     * region outlined, the crack-shaped mask ({@code crackShape}, H×W 0/1; null: none) painted,
+     * p(crack) text. Returns both masks at image size (nearest-neighbour); without a crack-shaped
+     * mask its slot holds the region.
+     */
+    public static ImageMasks writeImageOverlay(Path file, Mat bgr, float[] explanation, float[] c1cMap,
+                                               byte[] crackShape, int mh, int mw, float probability, boolean flagged,
+                                               String label) {
         int w = bgr.cols();
         int h = bgr.rows();
         byte[] mask = new byte[w * h];
+        byte[] crack = crackShape == null ? mask : new byte[w * h];
         for (int y = 0; y < h; y++) {
             int v = (int) ((long) y * mh / h);
             for (int x = 0; x < w; x++) {
                 int u = (int) ((long) x * mw / w);
                 mask[y * w + x] = c1cMap[v * mw + u] > 0f ? (byte) 1 : 0;
+                if (crackShape != null) {
+                    crack[y * w + x] = crackShape[v * mw + u];
+                }
             }
         }
         try (Mat img = bgr.clone()) {
@@ -184,6 +238,9 @@ public final class OverlayRenderer {
                 opencv_core.addWeighted(img, 0.55, scaled, 0.45, 0.0, img);
             }
             drawOutline(img, mask, w, h);
+            if (crackShape != null) {
+                paint(img, crack, w, h);
+            }
             String text = String.format(Locale.ROOT, "p(crack) %.2f%s", probability, flagged ? " FLAGGED" : "");
             double scale = Math.max(0.35, Math.min(1.0, w / 600.0));
             try (Point org = new Point(6, (int) (22 * scale) + 2)) {
@@ -202,6 +259,6 @@ public final class OverlayRenderer {
             }
             writeImage(file, img);
         }
-        return mask;
+        return new ImageMasks(crack, mask);
     }
 }

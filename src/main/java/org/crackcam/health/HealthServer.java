@@ -15,8 +15,10 @@ import com.sun.net.httpserver.HttpServer;
 /**
  * The local health endpoint, bound to 127.0.0.1 only (never reachable from the vehicle's network):
  * <ul>
- * <li>{@code GET /healthz}: 200 {@code ok} when a frame arrived within {@code staleAfterS},
- * 503 with the reason otherwise;</li>
+ * <li>{@code GET /healthz}: 200 {@code ok} when a frame arrived within {@code staleAfterS} and
+ * frames are being processed; 503 with the reason when no frame arrived for longer than
+ * {@code staleAfterS}, or when frames arrive but none was processed for longer than
+ * {@code stallAfterS} ({@link ServiceMetrics#stalledSeconds()});</li>
  * <li>{@code GET /metrics}: Prometheus text exposition format 0.0.4, counters and gauges with
  * HELP and TYPE lines.</li>
  * </ul>
@@ -28,17 +30,33 @@ public final class HealthServer implements AutoCloseable {
     private final ExecutorService executor;
     private final ServiceMetrics metrics;
     private final double staleAfterS;
+    private final double stallAfterS;
+
+    /** Default bound for "frames arrive but none are processed" ({@code health.stall_after_s}). */
+    public static final double DEFAULT_STALL_AFTER_S = 30;
 
     private HealthServer(HttpServer server, ExecutorService executor, ServiceMetrics metrics,
-                         double staleAfterS) {
+                         double staleAfterS, double stallAfterS) {
         this.server = server;
         this.executor = executor;
         this.metrics = metrics;
         this.staleAfterS = staleAfterS;
+        this.stallAfterS = stallAfterS;
     }
 
-    /** Starts serving on 127.0.0.1:port (0 = any free port, see {@link #port()}). */
+    /** {@link #start(int, ServiceMetrics, double, double)} with the default stall bound. */
     public static HealthServer start(int port, ServiceMetrics metrics, double staleAfterS) throws IOException {
+        return start(port, metrics, staleAfterS, DEFAULT_STALL_AFTER_S);
+    }
+
+    /**
+     * Starts serving on 127.0.0.1:port (0 = any free port, see {@link #port()}).
+     *
+     * @param staleAfterS unhealthy when no frame arrived for longer than this
+     * @param stallAfterS unhealthy when frames arrive but none was processed for longer than this
+     */
+    public static HealthServer start(int port, ServiceMetrics metrics, double staleAfterS, double stallAfterS)
+            throws IOException {
         HttpServer s;
         try {
             s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 8);
@@ -50,7 +68,7 @@ public final class HealthServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        HealthServer h = new HealthServer(s, ex, metrics, staleAfterS);
+        HealthServer h = new HealthServer(s, ex, metrics, staleAfterS, stallAfterS);
         s.createContext("/healthz", h::healthz);
         s.createContext("/metrics", h::metrics);
         s.createContext("/", ex2 -> h.reply(ex2, 404, "text/plain", "not found: try /healthz or /metrics\n"));
@@ -69,7 +87,13 @@ public final class HealthServer implements AutoCloseable {
 
     private void healthz(HttpExchange ex) throws IOException {
         double age = metrics.lastFrameAgeSeconds();
-        if (age <= staleAfterS) {
+        double stalled = metrics.stalledSeconds();
+        if (age <= staleAfterS && stalled > stallAfterS) {
+            reply(ex, 503, "text/plain", String.format(Locale.ROOT, "unhealthy: frames arrive but none processed "
+                    + "for %.1f s (limit %.1f s); %d processed, %d skipped%s%n", stalled, stallAfterS,
+                    metrics.processed(), metrics.skipped(),
+                    metrics.lastError().isEmpty() ? "" : "; last error: " + metrics.lastError()));
+        } else if (age <= staleAfterS) {
             reply(ex, 200, "text/plain", String.format(Locale.ROOT, "ok: last frame %.1f s ago, %.1f fps%n",
                     age, metrics.framesPerSecond()));
         } else {
@@ -101,12 +125,18 @@ public final class HealthServer implements AutoCloseable {
         counter(b, "crackcam_source_watchdog_resets_total",
                 "Captures abandoned because one grab took longer than the watchdog limit.", dev, m.watchdogResets());
         counter(b, "crackcam_errors_total", "Errors handled by the service loop.", dev, m.errors());
+        counter(b, "crackcam_sampling_resets_total",
+                "Times the frame-rate sampling was re-based on a step of the frames' clock (file loop, reconnect).",
+                dev, m.clockResets());
         gauge(b, "crackcam_frames_per_second", "Processed frames per second (recent window).", dev,
                 m.framesPerSecond());
         gauge(b, "crackcam_frame_process_milliseconds", "Time to process the last frame.", dev, m.lastProcessMs());
         double age = m.lastFrameAgeSeconds();
         gauge(b, "crackcam_last_frame_age_seconds", "Seconds since the last frame arrived (-1 before the first).",
                 dev, Double.isInfinite(age) ? -1 : age);
+        gauge(b, "crackcam_processing_stalled_seconds",
+                "Seconds without a processed frame while frames arrive (0 when none arrived since).", dev,
+                m.stalledSeconds());
         gauge(b, "crackcam_source_connected", "1 while the camera is connected.", dev, m.sourceConnected() ? 1 : 0);
         gauge(b, "crackcam_position_fix", "1 when the last processed frame had a position.", dev,
                 m.positionFix() ? 1 : 0);

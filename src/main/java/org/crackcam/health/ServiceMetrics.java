@@ -23,6 +23,9 @@ public final class ServiceMetrics {
     private final AtomicLong positioned = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
     private final AtomicLong lastFrameNanos = new AtomicLong();
+    private final AtomicLong clockResets = new AtomicLong();
+    private volatile long progressNanos = startNanos; // last processed frame (or distance decision)
+    private volatile long capturedAtProgress;
     private final AtomicReference<String> lastError = new AtomicReference<>("");
     private final long[] ring = new long[RING];
     private int ringNext;
@@ -71,6 +74,7 @@ public final class ServiceMetrics {
         positionFix = hasPosition;
         lastProcessMs = millis;
         lastFrameNanos.set(now);
+        progress(now);
         synchronized (ring) {
             ring[ringNext] = now;
             ringNext = (ringNext + 1) % RING;
@@ -82,6 +86,52 @@ public final class ServiceMetrics {
     public void frameSkipped() {
         skipped.incrementAndGet();
         lastFrameNanos.set(System.nanoTime());
+    }
+
+    /**
+     * A frame was skipped by a decision that is itself work done (the distance gate on a real
+     * position: the vehicle stands still): counts as progress for {@link #stalledSeconds()}.
+     */
+    public void frameSkippedByDistance() {
+        frameSkipped();
+        progress(System.nanoTime());
+    }
+
+    /** The sampling schedule was re-based on a step of the frames' clock. Frame loop thread. */
+    public void clockReset() {
+        clockResets.incrementAndGet();
+    }
+
+    /** The loop starts now: the stall clock of {@link #stalledSeconds()} starts here. */
+    public void loopStarted() {
+        progress(System.nanoTime());
+    }
+
+    private void progress(long now) {
+        progressNanos = now;
+        capturedAtProgress = captured.getAsLong();
+    }
+
+    /**
+     * Seconds since the loop last got work done (a processed frame, or a distance-gate decision)
+     * while the source has captured new frames since then; 0 when no frame arrived since. This
+     * is the "frames arrive but none are processed" measure of {@code /healthz}: a sampler that
+     * skips everything, or a processor or listener that blocks.
+     */
+    public double stalledSeconds() {
+        if (captured.getAsLong() <= capturedAtProgress) {
+            return 0;
+        }
+        return (System.nanoTime() - progressNanos) / 1e9;
+    }
+
+    /** Seconds since the last processed frame (or loop start, before the first). */
+    public double lastProcessedAgeSeconds() {
+        return (System.nanoTime() - progressNanos) / 1e9;
+    }
+
+    public long clockResets() {
+        return clockResets.get();
     }
 
     public void error(String message) {

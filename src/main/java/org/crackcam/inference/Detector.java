@@ -12,6 +12,7 @@ import org.crackcam.bundle.Manifest;
 import org.crackcam.bundle.ModelBundle;
 import org.crackcam.capture.VideoFrame;
 import org.crackcam.explain.C1c;
+import org.crackcam.explain.CrackMask;
 import org.crackcam.explain.MaskMapper;
 import org.crackcam.pipeline.FrameResult;
 import org.crackcam.pipeline.Position;
@@ -22,7 +23,8 @@ import org.crackcam.tiles.TileGrid;
 import org.crackcam.tiles.TilePacker;
 
 /**
- * Frame → tiles → ABN → (flagged tiles only) LRP-BN → C1C → frame crack mask.
+ * Frame → tiles → ABN → (flagged tiles only) LRP-BN → C1C → frame region mask, and the
+ * relevance R inside each C1C region → {@link CrackMask} → frame crack-shaped mask.
  *
  * <p>Runs on one thread (the pipeline's). Tiles are packed either here, on that thread
  * ({@link #process(VideoFrame, String, long, Optional)}), or ahead on a {@link PackingPrefetcher}'s
@@ -90,6 +92,10 @@ public final class Detector implements AutoCloseable {
     private final AbnStage abn;
     private final RelevanceStage relevance;
     private final C1c c1c;
+    private final CrackMask crackShape;
+    private float[][] relevances = new float[0][];
+    private final byte[] tileShape;
+    private byte[] shape = new byte[0];
     private final StageTimes times = new StageTimes();
     private TileGrid grid;
     /** Own packer for {@link #process(VideoFrame, String, long, Optional)} and {@link #explainImage}; created on first use. */
@@ -112,6 +118,11 @@ public final class Detector implements AutoCloseable {
     private boolean delivering;
 
     public Detector(ModelBundle bundle, TilingConfig tiling) {
+        this(bundle, tiling, CrackMask.Settings.DEFAULTS);
+    }
+
+    /** A detector whose crack-shaped masks follow {@code crackMask}. */
+    public Detector(ModelBundle bundle, TilingConfig tiling, CrackMask.Settings crackMask) {
         this.bundle = bundle;
         this.tiling = tiling;
         Manifest m = bundle.manifest();
@@ -123,6 +134,13 @@ public final class Detector implements AutoCloseable {
         Manifest.C1c c = m.c1cOrDefault();
         this.c1c = new C1c(c.size(), c.fixedThreshold());
         this.kept = new float[mapH * mapW];
+        this.crackShape = new CrackMask(crackMask);
+        this.tileShape = new byte[mapH * mapW];
+    }
+
+    /** The crack-shaped mask rule of this detector. */
+    public CrackMask.Settings crackMaskSettings() {
+        return crackShape.settings();
     }
 
     /**
@@ -239,6 +257,7 @@ public final class Detector implements AutoCloseable {
         int maps = Math.max(batchTiles, g.size());
         if (explanations.length < maps) {
             explanations = new float[maps][mapH * mapW];
+            relevances = new float[maps][mapH * mapW];
             relevance.reserve(maps);
         }
         for (Pending p : pending) {
@@ -249,6 +268,7 @@ public final class Detector implements AutoCloseable {
         }
         if (grid == null || grid.frameWidth() != g.frameWidth() || grid.frameHeight() != g.frameHeight()) {
             mask = new byte[g.frameWidth() * g.frameHeight()];
+            shape = new byte[g.frameWidth() * g.frameHeight()];
         }
         grid = g;
     }
@@ -366,7 +386,7 @@ public final class Detector implements AutoCloseable {
         if (staged > 0) {
             long t0 = System.nanoTime();
             try {
-                relevance.runStaged(staged, explanations);
+                relevance.runStaged(staged, explanations, relevances);
             } catch (RuntimeException e) {
                 for (int k = 0; k < count; k++) {
                     pending[(head + k) % pending.length].slot = null;
@@ -430,7 +450,7 @@ public final class Detector implements AutoCloseable {
             }
         }
         if (m > 0) {
-            relevance.run(batch, flaggedSlots, m, explanations);
+            relevance.run(batch, flaggedSlots, m, explanations, relevances);
         }
         long t3 = System.nanoTime();
         FrameResult r = finish(frame, g, probs, flaggedSlots, m, 0, sourceId, wallTimeMicros, position);
@@ -457,16 +477,21 @@ public final class Detector implements AutoCloseable {
             explanationView.add(null);
         }
         byte[] crackMask = null;
+        byte[] crackShapeMask = null;
         if (m > 0) {
             Arrays.fill(mask, (byte) 0);
+            Arrays.fill(shape, (byte) 0);
             for (int j = 0; j < m; j++) {
                 Tile t = g.tiles().get(flaggedSlots[j]);
                 float[] map = explanations[first + j];
                 c1c.apply(map, mapH, mapW, kept);
                 MaskMapper.orInto(mask, frame.width, frame.height, t, kept, mapH, mapW);
+                crackShape.apply(relevances[first + j], kept, mapH, mapW, tileShape);
+                MaskMapper.orInto(shape, frame.width, frame.height, t, tileShape, mapH, mapW);
                 explanationView.set(flaggedSlots[j], map);
             }
             crackMask = mask;
+            crackShapeMask = shape;
         }
         long t4 = System.nanoTime();
         List<TileResult> tiles = new ArrayList<>(n);
@@ -478,11 +503,19 @@ public final class Detector implements AutoCloseable {
         times.tiles = n;
         times.flagged = m;
         return new FrameResult(sourceId, frame.index, frame.timestampMicros, wallTimeMicros, frame.width,
-                frame.height, List.copyOf(tiles), crackMask, frame.bgr, position);
+                frame.height, List.copyOf(tiles), crackMask, frame.bgr, position, crackShapeMask);
     }
 
-    /** What {@link #explainImage} returns: maps are H×W (model input size). */
-    public record ImageExplanation(float probability, boolean flagged, float[] explanation, float[] c1cMap) {
+    /**
+     * What {@link #explainImage} returns: maps are H×W (model input size); {@code relevance} is R,
+     * {@code c1cMap} the C1C region map, {@code crackShape} the crack-shaped mask (0/1).
+     */
+    public record ImageExplanation(float probability, boolean flagged, float[] explanation, float[] c1cMap,
+                                   float[] relevance, byte[] crackShape) {
+        /** Without relevance and crack-shaped mask. */
+        public ImageExplanation(float probability, boolean flagged, float[] explanation, float[] c1cMap) {
+            this(probability, flagged, explanation, c1cMap, null, null);
+        }
     }
 
     /**
@@ -498,6 +531,7 @@ public final class Detector implements AutoCloseable {
         }
         if (explanations.length < 1) {
             explanations = new float[1][mapH * mapW];
+            relevances = new float[1][mapH * mapW];
         }
         packer.packMat(bgr, 0);
         FloatBuffer batch = packer.buffer();
@@ -509,10 +543,13 @@ public final class Detector implements AutoCloseable {
             return new ImageExplanation(p, false, null, null);
         }
         flaggedSlots[0] = 0;
-        relevance.run(batch, flaggedSlots, 1, explanations);
+        relevance.run(batch, flaggedSlots, 1, explanations, relevances);
         float[] expl = explanations[0].clone();
         float[] map = c1c.apply(expl, mapH, mapW, new float[mapH * mapW]);
-        return new ImageExplanation(p, flagged, expl, map);
+        float[] rel = relevances[0].clone();
+        byte[] shapeMap = new byte[mapH * mapW];
+        crackShape.apply(rel, map, mapH, mapW, shapeMap);
+        return new ImageExplanation(p, flagged, expl, map, rel, shapeMap);
     }
 
     @Override

@@ -15,7 +15,8 @@ import org.crackcam.pipeline.CrackcamException;
 
 /**
  * The LRP-BN relevance graph ({@code lrp_bn}, target = the crack class) on a batch of selected
- * tiles; output: the {@code explanation} map (relevance ⊙ α′) per tile, H×W. Keeps its own
+ * tiles; output: the {@code explanation} map (relevance ⊙ α′) per tile, H×W, and on request the
+ * {@code relevance} R itself (for the crack-shaped mask, {@link org.crackcam.explain.CrackMask}). Keeps its own
  * direct input buffers (reused; this stage is their only owner): {@link #run} copies one frame's
  * flagged tiles into them, or {@link #stage} copies tiles one by one (from the batches of several
  * frames) and {@link #runStaged} runs them as one batch. One thread at a time.
@@ -23,6 +24,7 @@ import org.crackcam.pipeline.CrackcamException;
 public final class RelevanceStage {
 
     private static final java.util.Set<String> OUTPUTS = java.util.Set.of("explanation");
+    private static final java.util.Set<String> OUTPUTS_WITH_RELEVANCE = java.util.Set.of("explanation", "relevance");
 
     private final GraphSession session;
     private final int crackClass;
@@ -89,12 +91,17 @@ public final class RelevanceStage {
 
     /** Runs the graph on the first {@code m} staged tiles; explanation map j into {@code out[j]}. */
     public void runStaged(int m, float[][] out) {
+        runStaged(m, out, null);
+    }
+
+    /** As {@link #runStaged(int, float[][])}, also writing relevance map j into {@code relevanceOut[j]} (when not null). */
+    public void runStaged(int m, float[][] out, float[][] relevanceOut) {
         if (m > capacity) {
             throw new IllegalStateException("relevance batch holds " + capacity + " tiles, running " + m);
         }
         images.clear().limit(m * perTile);
         targets.clear().limit(m);
-        runPacked(m, out);
+        runPacked(m, out, relevanceOut);
     }
 
     /**
@@ -103,6 +110,11 @@ public final class RelevanceStage {
      * {@code out[j]}.
      */
     public void run(FloatBuffer packed, int[] slots, int m, float[][] out) {
+        run(packed, slots, m, out, null);
+    }
+
+    /** As {@link #run(FloatBuffer, int[], int, float[][])}, also writing relevance map j into {@code relevanceOut[j]} (when not null). */
+    public void run(FloatBuffer packed, int[] slots, int m, float[][] out, float[][] relevanceOut) {
         ensureCapacity(m);
         images.clear();
         for (int j = 0; j < m; j++) {
@@ -113,20 +125,27 @@ public final class RelevanceStage {
         }
         images.clear().limit(m * perTile);
         targets.clear().limit(m);
-        runPacked(m, out);
+        runPacked(m, out, relevanceOut);
     }
 
     /** Runs on the first {@code m} tiles already in this stage's own buffer. */
-    private void runPacked(int m, float[][] out) {
+    private void runPacked(int m, float[][] out, float[][] relevanceOut) {
         imageShape[0] = m;
         targetShape[0] = m;
         var env = ModelBundle.environment();
         try (OnnxTensor image = OnnxTensor.createTensor(env, images, imageShape);
              OnnxTensor target = OnnxTensor.createTensor(env, targets, targetShape);
-             OrtSession.Result r = session.run(Map.of("image", image, "target", target), OUTPUTS)) {
+             OrtSession.Result r = session.run(Map.of("image", image, "target", target),
+                     relevanceOut == null ? OUTPUTS : OUTPUTS_WITH_RELEVANCE)) {
             FloatBuffer e = ((OnnxTensor) r.get("explanation").orElseThrow()).getFloatBuffer();
             for (int j = 0; j < m; j++) {
                 e.get(j * mapSize, out[j], 0, mapSize);
+            }
+            if (relevanceOut != null) {
+                FloatBuffer rel = ((OnnxTensor) r.get("relevance").orElseThrow()).getFloatBuffer();
+                for (int j = 0; j < m; j++) {
+                    rel.get(j * mapSize, relevanceOut[j], 0, mapSize);
+                }
             }
         } catch (OrtException e) {
             throw new CrackcamException(CrackcamException.Kind.INTERNAL, "relevance inference failed: " + e.getMessage(), e);

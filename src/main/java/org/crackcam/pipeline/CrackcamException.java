@@ -17,6 +17,10 @@ public class CrackcamException extends RuntimeException {
         BUNDLE,
         /** A broker or delivery failure (exit 5). */
         DELIVERY,
+        /** A video that decoded, but with more damaged frames than allowed; outputs are complete (exit 6). */
+        DAMAGED_INPUT,
+        /** Alerts still unacknowledged when the delivery time ran out; they stay in the outbox (exit 7). */
+        UNDELIVERED,
         /** Anything else (exit 1). */
         INTERNAL
     }

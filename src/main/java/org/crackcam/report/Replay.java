@@ -29,8 +29,10 @@ import org.tinylog.Logger;
 /**
  * Replays a video file through the detection pipeline and writes, under the output directory:
  * {@code detections.jsonl} (see {@link JsonlDetectionWriter}), {@code overlays/frame_NNNNNN.jpg}
- * for flagged frames, and {@code summary.json}. A decode error keeps everything written before
- * it, records the error in the summary and is rethrown.
+ * for flagged frames, and {@code summary.json}. A decode error that stops decoding keeps
+ * everything written before it, records the error in the summary and is rethrown; damage the
+ * decoder got past is counted in the summary ({@code decode_errors}, {@code first_decode_error})
+ * for the command to judge.
  */
 public final class Replay {
 
@@ -94,6 +96,12 @@ public final class Replay {
              PackingPrefetcher source = PackingPrefetcher.of(file, detector, 2);
              JsonlDetectionWriter jsonl = new JsonlDetectionWriter(o.out().resolve("detections.jsonl"), o.allFrames())) {
             detector.gridFor(file.width(), file.height()); // ROI errors before any output
+            if (!extraListeners.isEmpty()) { // alert ids: what the frames are (content hash) and how they are processed
+                String identity = org.crackcam.alerts.SourceIdentity.ofFile(o.video());
+                String settings = "selector=" + o.selector() + " realtime=" + o.realtime() + " tiling=" + tiling
+                        + " " + detector.crackMaskSettings();
+                extraListeners.forEach(l -> l.onSource(file.id(), identity, settings));
+            }
             ProgressBar bar = o.progress() ? new ProgressBar(err, source.durationMicros()) : null;
             long[] counts = new long[2];
             Pipeline.FrameObserver observer = (r, t, decodeNanos) -> {
@@ -115,7 +123,8 @@ public final class Replay {
                         long r0 = System.nanoTime();
                         overlay = String.format(Locale.ROOT, "overlays/frame_%06d.jpg", r.frameIndex());
                         OverlayRenderer.write(o.out().resolve(overlay), r.frameBgr(), r.width(), r.height(), r.tiles(),
-                                detector.explanations(), detector.mapHeight(), detector.mapWidth(), r.crackMask(), o.label());
+                                detector.explanations(), detector.mapHeight(), detector.mapWidth(), r.crackMask(),
+                                r.crackShape(), o.label());
                         render.add(System.nanoTime() - r0);
                     }
                     flagged.add(new Flagged(r.frameIndex(), r.timestampMicros(), t.flagged, maxP(r), area(r), overlay));
@@ -162,6 +171,9 @@ public final class Replay {
             summary.put("crack_threshold", bundle.manifest().decision().crackThreshold());
             summary.put("frames_processed", counts[0]);
             summary.put("frames_flagged", counts[1]);
+            summary.put("frames_decoded", file.decoded());
+            summary.put("decode_errors", file.decodeErrors()); // frames FFmpeg decoded with errors (concealed)
+            summary.put("first_decode_error", file.firstDecodeError());
             summary.put("tiles_flagged", flagged.stream().mapToInt(Flagged::flaggedTiles).sum());
             summary.put("relevance_batch", o.relevanceBatch());
             summary.put("overlays_written", flagged.stream().filter(f -> f.overlay() != null).count());

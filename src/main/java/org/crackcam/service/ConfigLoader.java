@@ -301,6 +301,7 @@ public final class ConfigLoader {
         }
         Health h = new Health(enabled, s.integer("port", DEFAULT_HEALTH_PORT, 1, 65535),
                 s.number("stale_after_s", 10.0, 0.1, 3600.0),
+                s.number("stall_after_s", 30.0, 0.5, 86400.0),
                 s.number("status_interval_s", 15.0, 1.0, 3600.0));
         s.done();
         return h;

@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 import org.crackcam.capture.VideoFrame;
 import org.crackcam.capture.live.LiveSource;
 import org.crackcam.health.ServiceMetrics;
+import org.crackcam.pipeline.CrackcamException;
 import org.crackcam.pipeline.DetectionListener;
 import org.crackcam.pipeline.FrameResult;
 import org.crackcam.pipeline.Position;
@@ -19,10 +20,18 @@ import org.tinylog.Logger;
 /**
  * The service's frame loop, on the thread that calls {@link #run()}: newest frame from the
  * {@link LiveSource} → position → sampling → {@link FrameProcessor} → listeners (alerts), with
- * metrics, the systemd watchdog (fed only while frames arrive) and a periodic status callback.
+ * metrics, the systemd watchdog and a periodic status callback.
+ *
+ * <p>The systemd watchdog is fed only when work is done: a frame processed (through its
+ * listeners), or a distance-sampling decision on a real position (the vehicle stands still). A
+ * loop that receives frames but skips them all, or that hangs in a processor or listener, stops
+ * feeding it, and {@code /healthz} turns unhealthy after {@code health.stall_after_s}
+ * ({@link ServiceMetrics#stalledSeconds()}). Steps of the frames' clock (a looped file starting
+ * again, a camera reconnect) re-base the target-rate sampling and are counted.
  *
  * <p>A failing frame (an inference or listener error) is logged, counted and skipped; the loop
- * goes on. The loop ends when {@link #stop()} is called (any thread: the SIGTERM hook), or when a
+ * goes on — except a CONFIGURATION error from the processor (the region of interest holds no tile
+ * in this camera's frame), which no later frame can cure: it ends the loop and is rethrown. The loop ends when {@link #stop()} is called (any thread: the SIGTERM hook), or when a
  * finite, non-looping source ends, or when the source gives up (its exception is rethrown).
  * Listeners get {@code onEnd()} in every case.
  */
@@ -76,7 +85,9 @@ public final class FrameLoop {
             throw new IllegalStateException("the frame loop runs once");
         }
         started = true;
+        metrics.loopStarted();
         VideoFrame frame = new VideoFrame();
+        long resets = 0;
         long lastStatus = System.nanoTime();
         boolean waitingLogged = false;
         try {
@@ -101,13 +112,25 @@ public final class FrameLoop {
                 waitingLogged = false;
                 long wall = source.lastWallTimeMicros();
                 Optional<Position> pos = position(frame.timestampMicros, wall);
-                if (!sampler.keep(frame.timestampMicros, pos)) {
-                    metrics.frameSkipped();
-                    notifier.watchdog();
+                boolean keep = sampler.keep(frame.timestampMicros, pos);
+                if (sampler.resets() != resets) {
+                    resets = sampler.resets();
+                    metrics.clockReset();
+                    Logger.debug("{}: frame clock stepped at frame {} ({} us); sampling re-based", source.id(),
+                            frame.index, frame.timestampMicros);
+                }
+                if (!keep) {
+                    if (sampler.lastSkipByDistance()) {
+                        metrics.frameSkippedByDistance();
+                        notifier.watchdog();
+                    } else {
+                        metrics.frameSkipped();
+                    }
                     continue;
                 }
-                process(frame, wall, pos);
-                notifier.watchdog();
+                if (process(frame, wall, pos)) {
+                    notifier.watchdog(); // a frame that failed in inference does not feed it
+                }
                 notifier.status(statusLine());
             }
         } finally {
@@ -131,14 +154,23 @@ public final class FrameLoop {
         }
     }
 
-    private void process(VideoFrame frame, long wall, Optional<Position> pos) {
+    /** One frame through the processor and the listeners; false when inference failed on it. */
+    private boolean process(VideoFrame frame, long wall, Optional<Position> pos) {
         long t0 = System.nanoTime();
         FrameResult r;
         try {
             r = processor.process(frame, source.id(), wall, pos);
+        } catch (CrackcamException e) {
+            if (e.kind() == CrackcamException.Kind.CONFIGURATION) {
+                // no frame of this camera can work (the ROI holds no tile in its frame): stop, one line
+                throw new CrackcamException(e.kind(), source.id() + ": frame " + frame.width + "x" + frame.height
+                        + ": " + e.getMessage(), e);
+            }
+            fail("inference on frame " + frame.index + ": " + e.getMessage(), e);
+            return false;
         } catch (RuntimeException e) {
             fail("inference on frame " + frame.index + ": " + e.getMessage(), e);
-            return;
+            return false;
         }
         for (DetectionListener l : listeners) {
             try {
@@ -148,6 +180,7 @@ public final class FrameLoop {
             }
         }
         metrics.frameProcessed((System.nanoTime() - t0) / 1e6, r.hasCrack(), pos.isPresent());
+        return true;
     }
 
     private void fail(String message, RuntimeException e) {

@@ -18,6 +18,7 @@ final class FrameSampler {
     private final FrameSelector.State fallback;
     private final DistanceGate gate;
     private long seen;
+    private boolean lastSkipByDistance;
 
     FrameSampler(ServiceConfig.Sampling config) {
         this.config = config;
@@ -30,14 +31,33 @@ final class FrameSampler {
         this.gate = config.mode() == ServiceConfig.SamplingMode.DISTANCE ? new DistanceGate(config.everyMetres()) : null;
     }
 
+    /**
+     * Times the target-rate schedule was re-based on a step of the frames' clock (a looped file
+     * starting again, a reconnect, a camera clock change); 0 in the other modes.
+     */
+    long resets() {
+        return selector == null ? 0 : selector.resets();
+    }
+
+    /**
+     * True when the last skip was a decision of the distance gate on a real position (the vehicle
+     * has not moved far enough): the loop is working, only no frame is due.
+     */
+    boolean lastSkipByDistance() {
+        return lastSkipByDistance;
+    }
+
     /** Decides for the next captured frame (call once per frame, in order). */
     boolean keep(long timestampMicros, Optional<Position> position) {
         long i = seen++;
+        lastSkipByDistance = false;
         if (gate == null) {
             return selector.keep(i, timestampMicros);
         }
         if (position.isPresent()) {
-            return gate.pass(position.get());
+            boolean pass = gate.pass(position.get());
+            lastSkipByDistance = !pass;
+            return pass;
         }
         return fallback.keep(i, timestampMicros);
     }

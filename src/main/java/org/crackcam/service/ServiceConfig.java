@@ -110,8 +110,13 @@ public record ServiceConfig(Path file, String deviceId, Camera camera, Tiles til
     public record Outbox(Path dir, long maxBytes) {
     }
 
-    /** Health HTTP endpoint (always bound to 127.0.0.1) and the retained status interval. */
-    public record Health(boolean enabled, int port, double staleAfterS, double statusIntervalS) {
+    /**
+     * Health HTTP endpoint (always bound to 127.0.0.1) and the retained status interval.
+     *
+     * @param staleAfterS {@code /healthz} is 503 when no frame arrived for this long
+     * @param stallAfterS {@code /healthz} is 503 when frames arrive but none was processed for this long
+     */
+    public record Health(boolean enabled, int port, double staleAfterS, double stallAfterS, double statusIntervalS) {
     }
 
     /** Bound for a graceful stop: finish the current frame, flush the outbox. */

@@ -67,6 +67,7 @@ public final class ServiceRunner implements AutoCloseable {
 
     /** Builds the service with the real detector from the configured model bundle. */
     public static ServiceRunner open(ServiceConfig config) {
+        Preflight.tilesFitCamera(config); // before the model loads: a bad ROI is one line, not an error per frame
         ServiceConfig.Model m = config.model();
         RuntimeOptions options = new RuntimeOptions(ExecutionProvider.valueOf(m.provider().name()), m.threads(),
                 m.stateDir(), m.fp16(), m.gpuId(), true, m.spin());
@@ -119,6 +120,7 @@ public final class ServiceRunner implements AutoCloseable {
         warmUpJpegEncoder();
         boolean replay = config.camera().kind() == ServiceConfig.CameraKind.FILE;
         AlertContext ctx = new AlertContext(config.deviceId(), replay ? "file" : "camera", modelName, sha);
+        Preflight.writableDirectory(config.outbox().dir(), "outbox"); // at start-up, not at the first alert
         Outbox outbox = Outbox.open(config.outbox().dir(), config.outbox().maxBytes());
         MqttSettings mqtt = mqttSettings();
         Duration drain = Duration.ofMillis(Math.round(config.shutdown().timeoutS() * 800)); // 80 % of the bound
@@ -143,7 +145,8 @@ public final class ServiceRunner implements AutoCloseable {
 
         if (config.health().enabled()) {
             try {
-                health = HealthServer.start(config.health().port(), metrics, config.health().staleAfterS());
+                health = HealthServer.start(config.health().port(), metrics, config.health().staleAfterS(),
+                        config.health().stallAfterS());
                 closeables.add(health);
                 Logger.info("health: http://127.0.0.1:{}/healthz and /metrics", health.port());
             } catch (IOException e) {
@@ -161,11 +164,15 @@ public final class ServiceRunner implements AutoCloseable {
     }
 
     /**
-     * Alerts carry JPEG overlays made with ImageIO, whose first use registers JVM shutdown hooks. An
-     * event flushed at SIGTERM may be the first alert of the run: without this warm-up, building it
-     * fails with "Shutdown in progress" and the alert is lost.
+     * Alerts carry JPEG overlays and PNG masks made with ImageIO, whose first use registers JVM
+     * shutdown hooks. An event flushed at SIGTERM may be the first alert of the run: without this
+     * warm-up, building it fails with "Shutdown in progress" and the alert is lost. ImageIO's file
+     * cache is switched off: one of those hooks closes every cached stream at exit, under an alert
+     * that is being encoded in the final flush ("cannot encode mask PNG"); the images are small and
+     * are encoded in memory anyway.
      */
     static void warmUpJpegEncoder() {
+        javax.imageio.ImageIO.setUseCache(false);
         try {
             var img = new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_3BYTE_BGR);
             javax.imageio.ImageIO.write(img, "jpg", new java.io.ByteArrayOutputStream());

@@ -60,7 +60,8 @@ class AlertFactoryTest {
             JsonNode doc = JSON.readTree(a.json());
             assertEquals(List.of(), schema.validate(doc));
             assertEquals(a.id(), doc.get("alert_id").asText());
-            assertEquals("crackcam.alert/1", doc.get("schema").asText());
+            assertEquals(AlertSchema.V2, doc.get("schema").asText());
+            assertEquals(0, doc.get("revision").asInt());
             assertTrue(a.json().length < 30 * 1024, "alert too big for a cellular link: " + a.json().length);
             System.out.printf("alert %s: %d bytes (mask PNG %d B, overlay JPEG %d B base64)%n", a.id(),
                     a.json().length, doc.at("/mask/data").asText().length(), doc.at("/overlay/data").asText().length());
@@ -104,16 +105,27 @@ class AlertFactoryTest {
     }
 
     @Test
-    void idsAreStableUuidV7OrderedByTimeAndDistinctPerEvent() {
-        UUID a = AlertFactory.alertId("van", "x.mp4", 10, 1_790_000_000_000_123L);
-        assertEquals(a, AlertFactory.alertId("van", "x.mp4", 10, 1_790_000_000_000_123L));
-        assertEquals(7, a.version());
+    void idsAreUuidV8FromWhatTheEventIsAndNeverFromWallTime() {
+        AlertContext ctx = new AlertContext("van", "file", "m", SHA);
+        CrackEvent e = TestEvents.random(new java.util.Random(1), "sha256:" + "11".repeat(32), 10, 3);
+        UUID a = AlertFactory.alertId(ctx, "s", e);
+        assertEquals(8, a.version());
         assertEquals(2, a.variant());
-        assertEquals(1_790_000_000_000L, a.getMostSignificantBits() >>> 16);
-        assertNotEquals(a, AlertFactory.alertId("van", "x.mp4", 11, 1_790_000_000_000_123L));
-        assertNotEquals(a, AlertFactory.alertId("bus", "x.mp4", 10, 1_790_000_000_000_123L));
-        UUID later = AlertFactory.alertId("van", "x.mp4", 10, 1_790_000_000_005_000L);
-        assertTrue(later.toString().compareTo(a.toString()) > 0);
+        // same event reported later (other wall time, other best frame, other revision): same id
+        CrackEvent later = TestEvents.random(new java.util.Random(2), "sha256:" + "11".repeat(32), 10, 3);
+        assertNotEquals(e.bestWallTimeMicros(), later.bestWallTimeMicros());
+        assertEquals(a, AlertFactory.alertId(ctx, "s", later));
+        // every part of the identity matters
+        assertNotEquals(a, AlertFactory.alertId(ctx, "s",
+                TestEvents.random(new java.util.Random(1), "sha256:" + "11".repeat(32), 10, 4)));
+        assertNotEquals(a, AlertFactory.alertId(ctx, "s",
+                TestEvents.random(new java.util.Random(1), "sha256:" + "11".repeat(32), 11, 3)));
+        assertNotEquals(a, AlertFactory.alertId(ctx, "s",
+                TestEvents.random(new java.util.Random(1), "sha256:" + "12".repeat(32), 10, 3)));
+        assertNotEquals(a, AlertFactory.alertId(ctx, "t", e));
+        assertNotEquals(a, AlertFactory.alertId(new AlertContext("bus", "file", "m", SHA), "s", e));
+        assertNotEquals(a, AlertFactory.alertId(new AlertContext("van", "file", "m", "cd".repeat(32)), "s", e));
+        assertNotEquals(a, AlertFactory.alertId(new AlertContext("van", "camera", "m", SHA), "s", e));
     }
 
     @Test
@@ -124,7 +136,7 @@ class AlertFactoryTest {
         noId.remove("alert_id");
         assertFalse(schema.validate(noId).isEmpty());
         ObjectNode wrongSchema = doc.deepCopy();
-        wrongSchema.put("schema", "crackcam.alert/2");
+        wrongSchema.put("schema", AlertSchema.V1);
         assertFalse(schema.validate(wrongSchema).isEmpty());
         ObjectNode badClass = doc.deepCopy();
         ((ObjectNode) badClass.get("mask_stats")).put("class", "pothole");
@@ -132,6 +144,18 @@ class AlertFactoryTest {
         ObjectNode badProb = doc.deepCopy();
         badProb.put("crack_probability", 1.5);
         assertFalse(schema.validate(badProb).isEmpty());
+        ObjectNode badRevision = doc.deepCopy();
+        badRevision.put("revision", -1);
+        assertFalse(schema.validate(badRevision).isEmpty());
+        ObjectNode v7Id = doc.deepCopy();
+        v7Id.put("alert_id", "01a0c450-6c00-7741-a668-758288f54ca8");
+        assertFalse(schema.validate(v7Id).isEmpty(), "v2 ids are version 8");
+        ObjectNode noRegion = doc.deepCopy();
+        noRegion.remove("region");
+        assertFalse(schema.validate(noRegion).isEmpty());
+        ObjectNode pngCrop = doc.deepCopy();
+        ((ObjectNode) pngCrop.get("crops").get(0).get("image")).put("media_type", "image/png");
+        assertFalse(schema.validate(pngCrop).isEmpty());
     }
 
     @Test

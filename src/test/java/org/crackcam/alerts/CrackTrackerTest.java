@@ -111,7 +111,8 @@ class CrackTrackerTest {
         TrackerConfig d = TrackerConfig.DEFAULTS;
         CrackTracker t = tracker(new TrackerConfig(d.maxGapFrames(), 1.0, d.minOverlap(), d.verticalTolerance(),
                 d.horizontalTolerance(), d.maxDistanceMetres(), d.overlayMaxWidth(), d.jpegQuality(), d.joinDistance()));
-        // frames are 100 ms apart: a crack in view for 3 s with max age 1 s gives 3 events
+        // frames are 100 ms apart: a crack in view for 3 s with max age 1 s is reported 3 times,
+        // as revisions 0, 1, 2 of one event (same track, same first frame)
         for (int f = 0; f < 30; f++) {
             t.onFrame(SyntheticFrames.frame("d", f, movingCrack(0, 200, 150, 0), 0.8f, Optional.empty()));
         }
@@ -119,6 +120,32 @@ class CrackTrackerTest {
         assertEquals(3, events.size());
         assertEquals(CrackEvent.Reason.MAX_AGE, events.get(0).closedBy());
         assertEquals(9, events.get(0).lastFrame());
+        assertEquals(19, events.get(1).lastFrame());
+        assertEquals(CrackEvent.Reason.END, events.get(2).closedBy());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(i, events.get(i).revision());
+            assertEquals(0, events.get(i).firstFrame());
+            assertEquals(events.get(0).trackId(), events.get(i).trackId());
+        }
+        assertEquals(30, events.get(2).framesMerged());
+    }
+
+    @Test
+    void aReportedEventWithNoNewFramesIsNotReportedAgain() {
+        TrackerConfig d = TrackerConfig.DEFAULTS;
+        CrackTracker t = tracker(new TrackerConfig(d.maxGapFrames(), 1.0, d.minOverlap(), d.verticalTolerance(),
+                d.horizontalTolerance(), d.maxDistanceMetres(), d.overlayMaxWidth(), d.jpegQuality(), d.joinDistance()));
+        for (int f = 0; f < 10; f++) { // in view 0.0 .. 0.9 s
+            t.onFrame(SyntheticFrames.frame("d", f, movingCrack(0, 200, 150, 0), 0.8f, Optional.empty()));
+        }
+        t.onFrame(SyntheticFrames.frame("d", 10, null, 0f, Optional.empty())); // 1.0 s: reported (max age)
+        assertEquals(1, events.size());
+        for (int f = 11; f < 40; f++) { // gone: closes by the gap, nothing new to say
+            t.onFrame(SyntheticFrames.frame("d", f, null, 0f, Optional.empty()));
+        }
+        t.onEnd();
+        assertEquals(1, events.size(), "no second report without new frames");
+        assertEquals(0, t.openTracks());
     }
 
     @Test

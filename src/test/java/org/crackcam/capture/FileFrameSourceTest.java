@@ -119,4 +119,39 @@ class FileFrameSourceTest {
         }
         assertTrue(seen.size() >= 10 && seen.size() < 60, "frames before the cut: " + seen.size());
     }
+
+    /** Decodes every frame; returns {frames, decode errors}. */
+    static long[] decodeAll(Path p) {
+        try (FileFrameSource s = FileFrameSource.open(p, FrameSelector.all())) {
+            VideoFrame f = new VideoFrame();
+            long n = 0;
+            while (s.next(f)) {
+                n++;
+            }
+            return new long[] {n, s.decodeErrors()};
+        }
+    }
+
+    @Test
+    void damageMidFileIsCountedAndAnIntactFileHasNone(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path intact = TestVideos.noisyH264(tmp.resolve("noisy.mp4"));
+        long[] clean = decodeAll(intact);
+        assertEquals(60, clean[0]);
+        assertEquals(0, clean[1], "no decode errors in an intact file");
+        Path bad = TestVideos.corruptMiddle(intact, tmp.resolve("corrupt.mp4"), 20_000);
+        long[] damaged;
+        try (FileFrameSource s = FileFrameSource.open(bad, FrameSelector.all())) {
+            VideoFrame f = new VideoFrame();
+            long n = 0;
+            while (s.next(f)) {
+                n++;
+            }
+            damaged = new long[] {n, s.decodeErrors()};
+            System.out.println("corrupt mid-file: " + n + " frames, " + s.decodeErrors() + " with decode errors, first: "
+                    + s.firstDecodeError());
+            assertTrue(s.firstDecodeError() != null && s.firstDecodeError().startsWith("frame "), s.firstDecodeError());
+        }
+        assertTrue(damaged[1] > 0, "20 kB of garbage mid-file: decode errors counted");
+        assertTrue(damaged[1] < damaged[0], "the decoder got past the damage");
+    }
 }

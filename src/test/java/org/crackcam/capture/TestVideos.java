@@ -44,4 +44,19 @@ public final class TestVideos {
         Files.write(out, java.util.Arrays.copyOf(b, (int) (b.length * fraction)));
         return out;
     }
+
+    /**
+     * Overwrites {@code length} bytes from the middle of a file with a fixed pseudo-random pattern
+     * (seeded): the container's index stays intact, the coded frames there are garbage.
+     */
+    public static Path corruptMiddle(Path in, Path out, int length) throws IOException {
+        byte[] b = Files.readAllBytes(in);
+        java.util.Random r = new java.util.Random(14);
+        int start = b.length / 2;
+        for (int i = start; i < Math.min(b.length, start + length); i++) {
+            b[i] = (byte) r.nextInt(256);
+        }
+        Files.write(out, b);
+        return out;
+    }
 }

@@ -92,17 +92,20 @@ class BrokerDeliveryTest {
     @Test
     void brokerDownForSecondsMidStreamLosesNothing() throws Exception {
         int n = 150;
+        Path office = tmp.resolve("office");
         try (Mosquitto broker = new Mosquitto(tmp.resolve("broker")).start();
-             MosquittoSub sub = new MosquittoSub(broker.port(), "crackcam/+/alerts", "office-2")) {
-            Thread.sleep(300);
+             MosquittoSub sub = new MosquittoSub(broker.port(), "crackcam/+/alerts", "office-2");
+             ListenProcess listen = ListenProcess.start(broker, office, "office-2-listen")) {
             Outbox outbox = Outbox.open(tmp.resolve("outbox"), 1 << 26);
             Set<String> made = new LinkedHashSet<>();
+            Set<String> madePairs = new HashSet<>();
             try (OutboxPublisher pub = new OutboxPublisher(outbox, fast(MqttSettings.of(broker.tcpUrl(), "van-8")))) {
                 assertTrue(pub.start());
                 for (int i = 0; i < n; i++) {
-                    Alert a = TestAlerts.alert("van-8", i, 2000);
+                    Alert a = TestAlerts.valid("van-8", i);
                     outbox.put(a);
                     made.add(a.id());
+                    madePairs.add(TestAlerts.pair(JSON.readTree(a.json())));
                     if (i == 40) {
                         broker.stop();
                     }
@@ -117,15 +120,22 @@ class BrokerDeliveryTest {
             }
             List<String> lines = awaitIds(sub, made, Duration.ofSeconds(20));
             Set<String> got = new HashSet<>();
+            Set<String> subPairs = new HashSet<>();
             for (String l : lines) {
                 String id = idOf(l);
                 assertTrue(made.contains(id), "unknown id " + id);
                 got.add(id);
+                subPairs.add(TestAlerts.pair(JSON.readTree(l)));
             }
             assertEquals(made, new LinkedHashSet<>(made.stream().filter(got::contains).toList()));
             assertEquals(n, got.size());
-            System.out.printf("broker restart: %d alerts, %d received (%d duplicates, all with an already-seen id)%n",
-                    n, lines.size(), lines.size() - got.size());
+            assertEquals(madePairs, subPairs, "distinct (alert_id, revision) at mosquitto_sub = alerts made");
+            Set<String> stored = listen.awaitStored(madePairs, Duration.ofSeconds(120));
+            String summary = listen.stop();
+            assertEquals(madePairs, stored, "alerts stored by listen = alerts made; " + summary);
+            assertTrue(summary.contains(" 0 quarantined"), summary);
+            System.out.printf("broker restart: %d alerts made, %d messages at mosquitto_sub (%d distinct pairs), "
+                    + "%d stored by listen (%s)%n", n, lines.size(), subPairs.size(), stored.size(), summary);
         }
     }
 

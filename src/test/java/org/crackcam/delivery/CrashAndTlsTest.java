@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 import org.crackcam.alerts.Alert;
 import org.junit.jupiter.api.Test;
@@ -29,9 +30,10 @@ class CrashAndTlsTest {
     @Test
     void everyAlertFsyncedBeforeSigkillArrivesAfterTheRestart() throws Exception {
         Path outboxDir = tmp.resolve("outbox");
+        Path office = tmp.resolve("office");
         Mosquitto broker = new Mosquitto(tmp.resolve("broker")).start();
-        try (broker; MosquittoSub sub = new MosquittoSub(broker.port(), "crackcam/+/alerts", "office-kill")) {
-            Thread.sleep(300);
+        try (broker; MosquittoSub sub = new MosquittoSub(broker.port(), "crackcam/+/alerts", "office-kill");
+             ListenProcess listen = ListenProcess.start(broker, office, "office-kill-listen")) {
             Process child = ChildJvm.builder(KillTestProducer.class.getName(), broker.tcpUrl(), outboxDir.toString(),
                     "van-k", "100000").redirectError(ProcessBuilder.Redirect.DISCARD).start();
             Set<String> stored = new LinkedHashSet<>();
@@ -54,22 +56,40 @@ class CrashAndTlsTest {
             }
             child.waitFor();
             assertEquals(137, child.exitValue(), "child must die of SIGKILL");
-            int waiting = Outbox.open(outboxDir, 1L << 30).size();
+            Outbox left = Outbox.open(outboxDir, 1L << 30);
+            int waiting = left.size();
             assertTrue(waiting >= 150, "alerts made while the broker was down must be waiting: " + waiting);
+            // What was made: every alert printed as stored, and every alert in the outbox (one
+            // fsync'd but killed before its line was printed is made too).
+            Set<String> madePairs = new TreeSet<>();
+            for (String id : stored) {
+                madePairs.add(id + "#0");
+            }
+            for (Outbox.Entry e : left.pending()) {
+                madePairs.add(TestAlerts.pair(BrokerDeliveryTest.JSON.readTree(left.read(e))));
+            }
             broker.start();
             ChildJvm.Result again = ChildJvm.run(Duration.ofSeconds(60), "org.crackcam.cli.Main", "deliver",
                     "--broker", broker.tcpUrl(), "--device", "van-k", "--outbox", outboxDir.toString());
             assertEquals(0, again.exitCode(), again.toString());
             List<String> lines = BrokerDeliveryTest.awaitIds(sub, stored, Duration.ofSeconds(20));
             Set<String> got = new HashSet<>();
+            Set<String> subPairs = new TreeSet<>();
             for (String l : lines) {
                 got.add(BrokerDeliveryTest.idOf(l));
+                subPairs.add(TestAlerts.pair(BrokerDeliveryTest.JSON.readTree(l)));
             }
             Set<String> missing = new LinkedHashSet<>(stored);
             missing.removeAll(got);
             assertEquals(Set.of(), missing, "alerts fsync'd before the kill but never delivered");
-            System.out.printf("SIGKILL: %d alerts stored before the kill, %d still in the outbox, %d messages "
-                    + "received (%d distinct)%n", stored.size(), waiting, lines.size(), got.size());
+            assertEquals(madePairs, subPairs, "distinct (alert_id, revision) at mosquitto_sub = alerts made");
+            Set<String> inOffice = listen.awaitStored(madePairs, Duration.ofSeconds(180));
+            String summary = listen.stop();
+            assertEquals(madePairs, inOffice, "alerts stored by listen = alerts made; " + summary);
+            assertTrue(summary.contains(" 0 quarantined"), summary);
+            System.out.printf("SIGKILL: %d alerts made (%d printed as stored before the kill, %d still in the outbox), "
+                    + "%d messages at mosquitto_sub (%d distinct pairs), %d stored by listen (%s)%n", madePairs.size(),
+                    stored.size(), waiting, lines.size(), subPairs.size(), inOffice.size(), summary);
         }
     }
 

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import org.crackcam.alerts.Alert;
 
 /**
- * Child process for the SIGKILL test: makes SYNTHETIC alerts into an outbox while publishing,
+ * Child process for the SIGKILL test: makes SYNTHETIC, schema-valid alerts into an outbox while publishing,
  * printing {@code STORED <id>} after each alert is fsync'd (i.e. after {@link Outbox#put} returned).
  * Arguments: broker URL, outbox directory, device id, number of alerts.
  */
@@ -20,7 +20,7 @@ public final class KillTestProducer {
         pub.start();
         int n = Integer.parseInt(args[3]);
         for (int i = 0; i < n; i++) {
-            Alert a = TestAlerts.alert(args[2], i, 3000);
+            Alert a = TestAlerts.valid(args[2], i);
             outbox.put(a);
             System.out.println("STORED " + a.id());
             System.out.flush();

@@ -56,7 +56,8 @@ class ListenCommandTest {
             pub(broker, "crackcam/van-l/alerts", a1);
             assertEquals(0, listen.get(30, TimeUnit.SECONDS));
             String summary = stdout.toString();
-            assertTrue(summary.contains("2 alert(s) stored, 1 duplicate(s) dropped, 2 invalid"), summary);
+            assertTrue(summary.contains("2 alert(s) stored, 0 updated to a newer revision, 1 duplicate(s) dropped, "
+                    + "0 older revision(s) ignored, 2 quarantined (1 not-json, 1 bad-id)"), summary);
         }
         for (Alert a : alerts) {
             assertTrue(Files.exists(out.resolve(a.id() + ".json")));
@@ -67,10 +68,16 @@ class ListenCommandTest {
         int newer = html.indexOf(alerts.get(1).id());
         int older = html.indexOf(alerts.get(0).id());
         assertTrue(newer > 0 && older > newer, "newest first");
-        assertEquals(2 * 3 + 1, Files.list(out).filter(p -> !p.getFileName().toString().startsWith(".")).count());
+        long perAlert = 0;
+        for (Alert a : alerts) { // json, mask, overlay (+ region and crops in schema 2)
+            var doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(a.json());
+            perAlert += 3 + (doc.has("region") ? 1 : 0) + doc.path("crops").size();
+        }
+        assertEquals(perAlert + 1 + 1, Files.list(out).filter(p -> !p.getFileName().toString().startsWith(".")).count(),
+                "the alerts' files, index.html, quarantine/");
         // a second listener run on the same folder knows the stored ids (duplicates across restarts)
         AlertArchive again = AlertArchive.open(out);
-        assertEquals(AlertArchive.Outcome.DUPLICATE, again.accept("t", alerts.get(0).json()));
+        assertEquals(AlertArchive.Outcome.DUPLICATE, again.accept("crackcam/van-l/alerts", alerts.get(0).json()));
     }
 
     @Test
@@ -81,5 +88,15 @@ class ListenCommandTest {
         assertEquals(2, code);
         assertEquals(1, err.toString().lines().count(), err.toString());
         assertTrue(err.toString().contains("must start with tcp://"), err.toString());
+    }
+
+    @Test
+    void aTooSmallMessageLimitGivesOneLineAndExitTwo() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.execute(new String[] {"listen", "--broker", "tcp://127.0.0.1:1", "--out", tmp.toString(),
+            "--max-alert-bytes", "10"}, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true));
+        assertEquals(2, code);
+        assertEquals(1, err.toString().lines().count(), err.toString());
+        assertTrue(err.toString().contains("--max-alert-bytes must be >= 1024, got 10"), err.toString());
     }
 }

@@ -102,4 +102,41 @@ class OutboxTest {
         assertTrue(Files.notExists(tmp));
         assertEquals(0, box.quarantinedCount());
     }
+
+    static String mode(Path p) throws Exception {
+        return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+    }
+
+    @Test
+    void outboxFilesArePrivateOrGroupReadableNeverWorldReadable() throws Exception {
+        Path priv = dir.resolve("state").resolve("outbox");
+        Outbox box = Outbox.open(priv, 1 << 20);
+        Outbox.Entry e = box.put(TestAlerts.alert("d", 0, 10));
+        Files.writeString(priv.resolve("garbage.alert"), "x"); // quarantined at the next open
+        try (OutboxPublisher pub = new OutboxPublisher(box, MqttSettings.of("tcp://127.0.0.1:1", "d"))) {
+            pub.start(); // creates .publisher.lock; nothing listens on port 1, so nothing is sent
+            assertEquals("rw-------", mode(priv.resolve(".publisher.lock")));
+        }
+        Outbox.open(priv, 1 << 20);
+        assertEquals("rwx------", mode(priv));
+        assertEquals("rwx------", mode(priv.getParent()), "parents created by the outbox are private too");
+        assertEquals("rw-------", mode(e.path()));
+        assertEquals("rwx------", mode(priv.resolve("quarantine")));
+
+        Path shared = dir.resolve("shared");
+        Outbox g = Outbox.open(shared, 1 << 20, FileModes.GROUP_READABLE);
+        Outbox.Entry ge = g.put(TestAlerts.alert("d", 1, 10));
+        assertEquals("rwxr-x---", mode(shared));
+        assertEquals("rw-r-----", mode(ge.path()));
+
+        // an outbox left world-readable by an older version is tightened when opened
+        Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(ge.path(), java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Files.createDirectories(shared.resolve("quarantine"));
+        Files.setPosixFilePermissions(shared.resolve("quarantine"), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Outbox.open(shared, 1 << 20);
+        assertEquals("rwx------", mode(shared));
+        assertEquals("rwx------", mode(shared.resolve("quarantine")));
+        assertEquals("rw-------", mode(ge.path()));
+    }
 }

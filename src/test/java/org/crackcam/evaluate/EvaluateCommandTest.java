@@ -109,7 +109,19 @@ class EvaluateCommandTest {
         Run r = run("evaluate", "--bundle", SHIPPED.toString(), "--data", tmp.resolve("nothing").toString(),
                 "--out", tmp.resolve("o").toString());
         assertEquals(2, r.code(), r.err());
-        assertTrue(r.err().contains("dataset.json"), r.err());
+        assertTrue(r.err().contains("no such dataset folder"), r.err());
+    }
+
+    @Test
+    void folderWithoutDatasetJsonOrLayoutIsAOneLineError(@TempDir Path tmp) throws Exception {
+        assumeTrue(Files.isRegularFile(SHIPPED.resolve("manifest.json")), "shipped bundle not on this branch yet");
+        Path data = Files.createDirectories(tmp.resolve("photos"));
+        Files.writeString(data.resolve("a.png"), "x");
+        Run r = run("evaluate", "--bundle", SHIPPED.toString(), "--data", data.toString(), "--out",
+                tmp.resolve("o").toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("expected dataset.json or the folders test/crack and test/no_crack"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
     }
 
     @Test
@@ -120,7 +132,8 @@ class EvaluateCommandTest {
         Run r = run("evaluate", "--bundle", SHIPPED.toString(), "--data", data.toString(), "--rise-n", "64",
                 "--steps", "8", "--no-progress", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
-        for (String f : new String[] {"results.md", "results.json", "insertion.png", "deletion.png", "examples.png"}) {
+        for (String f : new String[] {"results.md", "results.json", "insertion-black.png", "deletion-black.png",
+                "insertion-road.png", "deletion-mean.png", "examples.png"}) {
             assertTrue(Files.size(out.resolve(f)) > 0, f);
         }
         JsonNode doc = new ObjectMapper().readTree(out.resolve("results.json").toFile());
@@ -128,30 +141,103 @@ class EvaluateCommandTest {
         assertEquals(6, b.get("images").asInt());
         double acc = b.get("accuracy").asDouble();
         assertTrue(acc >= 0 && acc <= 1);
-        double full = Double.NaN;
-        double empty = Double.NaN;
+        java.util.Map<String, double[]> ends = new java.util.HashMap<>();
+        java.util.Set<String> seen = new java.util.TreeSet<>();
         for (JsonNode m : b.get("methods")) {
             String name = m.get("method").asText();
-            JsonNode ins = m.get("meanInsertionCurve");
-            JsonNode del = m.get("meanDeletionCurve");
-            int last = ins.size() - 1;
-            assertEquals(9, ins.size(), name);
-            // the curves' ends do not depend on the map: all pixels = the image, no pixel = black
-            assertEquals(ins.get(last).asDouble(), del.get(0).asDouble(), 1e-6, name + " full image");
-            assertEquals(ins.get(0).asDouble(), del.get(last).asDouble(), 1e-6, name + " black image");
-            if (Double.isNaN(full)) {
-                full = del.get(0).asDouble();
-                empty = ins.get(0).asDouble();
+            seen.add(name);
+            assertEquals(4, m.get("curves").size(), name + ": black, blur, mean, road");
+            for (JsonNode c : m.get("curves")) {
+                String sub = c.get("substrate").asText();
+                String what = name + " / " + sub;
+                JsonNode ins = c.get("meanInsertionCurve");
+                JsonNode del = c.get("meanDeletionCurve");
+                int last = ins.size() - 1;
+                assertEquals(9, ins.size(), what);
+                // the curves' ends do not depend on the map: all pixels = the image, none = the substrate
+                assertEquals(ins.get(last).asDouble(), del.get(0).asDouble(), 1e-6, what + " full image");
+                assertEquals(ins.get(0).asDouble(), del.get(last).asDouble(), 1e-6, what + " fully removed image");
+                if (!name.equals("truth")) {   // truth averages over the crack images only
+                    assertEquals(6, c.get("images").asInt(), what);
+                    double[] e = ends.computeIfAbsent(sub, k -> new double[] {del.get(0).asDouble(), ins.get(0).asDouble()});
+                    assertEquals(e[0], del.get(0).asDouble(), 1e-6, what + " same full-image score for every method");
+                    assertEquals(e[1], ins.get(0).asDouble(), 1e-6, what + " same removed-image score for every method");
+                } else {
+                    assertEquals(3, c.get("images").asInt(), what + ": the 3 crack images with masks");
+                }
+                for (String k : new String[] {"insertion", "deletion"}) {
+                    double v = c.get(k).asDouble();
+                    assertTrue(v >= 0 && v <= 1, what + " " + k + " " + v);
+                }
+                assertEquals(c.get("insertion").asDouble() - c.get("deletion").asDouble(), c.get("id").asDouble(), 1e-9);
             }
-            assertEquals(full, del.get(0).asDouble(), 1e-6, name + " same full-image score for every method");
-            assertEquals(empty, ins.get(0).asDouble(), 1e-6, name + " same black-image score for every method");
-            for (String k : new String[] {"insertion", "deletion"}) {
-                double v = m.get(k).asDouble();
-                assertTrue(v >= 0 && v <= 1, name + " " + k + " " + v);
+            assertEquals(3, m.get("mask").get("images").asInt(), name + ": mask metrics on the 3 crack images with masks");
+            if (name.equals("truth")) {
+                assertEquals(1.0, m.get("mask").get("f1").asDouble(), 1e-12, "truth's mask is the mask");
+                assertEquals(1.0, m.get("mask").get("iou").asDouble(), 1e-12);
             }
-            assertEquals(m.get("insertion").asDouble() - m.get("deletion").asDouble(), m.get("id").asDouble(), 1e-9);
-            assertEquals(3, m.get("iouImages").asInt(), name + ": IoU on the 3 crack images with masks");
         }
-        assertTrue(Files.readString(out.resolve("results.md")).contains("| Method | Accuracy | Insertion ↑ | Deletion ↓ | ID ↑ |"));
+        assertTrue(seen.containsAll(java.util.List.of("truth", "random", "lrp-bn", "rise")), seen.toString());
+        String md = Files.readString(out.resolve("results.md"));
+        assertTrue(md.contains("## Insertion / Deletion — substrate `road`"), md);
+        assertTrue(md.contains("| Method | role | Insertion ↑ | Deletion ↓ | ID ↑ | ID, crack images | ID / truth ID |"));
+        assertTrue(md.contains("Substrate chosen by the anchors"), md);
+    }
+
+    /** A user's folder: .png images (and .mask.png masks), no dataset.json: evaluated with a one-line note. */
+    @Test
+    void aFolderOfPngImagesWithoutDatasetJsonIsEvaluated(@TempDir Path tmp) throws Exception {
+        assumeTrue(Files.isRegularFile(SHIPPED.resolve("manifest.json")), "shipped bundle not on this branch yet");
+        Path jpg = syntheticDataset(tmp.resolve("d"), 2);
+        Path data = tmp.resolve("mine");
+        for (String cls : new String[] {"crack", "no_crack"}) {
+            Path dst = Files.createDirectories(data.resolve("test").resolve(cls));
+            try (var s = Files.list(jpg.resolve("test").resolve(cls))) {
+                for (Path f : s.toList()) {
+                    String name = f.getFileName().toString();
+                    if (name.endsWith(".mask.png")) {
+                        Files.copy(f, dst.resolve(name));
+                    } else {
+                        try (Mat m = opencv_imgcodecs.imread(f.toString())) {
+                            opencv_imgcodecs.imwrite(dst.resolve(name.replace(".jpg", ".png")).toString(), m);
+                        }
+                    }
+                }
+            }
+        }
+        Path out = tmp.resolve("o");
+        Run r = run("evaluate", "--bundle", SHIPPED.toString(), "--data", data.toString(), "--methods", "lrp-bn",
+                "--substrates", "mean", "--steps", "4", "--no-progress", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("note: ") && r.err().contains("has no dataset.json"), r.err());
+        JsonNode b = new ObjectMapper().readTree(out.resolve("results.json").toFile()).get("bundles").get(0);
+        assertEquals(4, b.get("images").asInt(), "2 crack + 2 no-crack .png images; masks are not images");
+        assertEquals(2, b.get("methods").get(0).get("mask").get("images").asInt(), "the .mask.png masks were read");
+    }
+
+    /**
+     * Several bundles: a folder of bundles (here two links to the shipped one, so the two seeds
+     * agree exactly) and a repeated --bundle give one result per bundle and mean ± std over them.
+     */
+    @Test
+    void aFolderOfBundlesGivesMeanAndStdOverBundles(@TempDir Path tmp) throws Exception {
+        assumeTrue(Files.isRegularFile(SHIPPED.resolve("manifest.json")), "shipped bundle not on this branch yet");
+        Path data = syntheticDataset(tmp.resolve("d"), 2);
+        Path seeds = Files.createDirectories(tmp.resolve("seeds"));
+        Files.createSymbolicLink(seeds.resolve("seed-a"), SHIPPED.toAbsolutePath());
+        Files.createSymbolicLink(seeds.resolve("seed-b"), SHIPPED.toAbsolutePath());
+        Files.createDirectories(seeds.resolve("not-a-bundle"));
+        Path out = tmp.resolve("o");
+        Run r = run("evaluate", "--bundle", seeds.toString(), "--bundle", SHIPPED.toString(), "--data",
+                data.toString(), "--methods", "gradcam", "--substrates", "black", "--steps", "4", "--no-progress",
+                "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode doc = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        assertEquals(3, doc.get("bundles").size(), "seed-a, seed-b and the shipped bundle");
+        JsonNode row = doc.get("tables").get(0).get("rows").get(0);
+        assertEquals("gradcam", row.get("method").asText());
+        assertEquals(3, row.get("bundles").asInt());
+        assertEquals(0.0, row.get("id").get("std").asDouble(), 1e-12, "the same weights give the same ID");
+        assertTrue(Files.readString(out.resolve("results.md")).contains(" ± 0.000"));
     }
 }

@@ -181,6 +181,12 @@ class ServiceRunnerTest {
             assertTrue(await(() -> metrics(health).get("crackcam_frames_processed_total") >= before + 5, 60_000),
                     "processing again after the server restart");
             assertEquals(200, healthz(health));
+            // and at its rate again: the sampler's schedule follows the capture clock across the reconnect
+            double p0 = metrics(health).get("crackcam_frames_processed_total");
+            Thread.sleep(5000);
+            double rate = (metrics(health).get("crackcam_frames_processed_total") - p0) / 5;
+            System.out.printf("rtsp service after the restart: %.1f frames/s processed (target 4)%n", rate);
+            assertTrue(rate >= 0.4 * 4 && rate <= 4 * 1.25, "processed rate after the restart: " + rate);
             m = metrics(health);
             System.out.printf("rtsp service (%s): processed %.0f, with crack %.0f, skipped %.0f, dropped %.0f, "
                             + "reconnects %.0f%n", drive ? "synthetic e2e drive" : "testsrc",
@@ -232,6 +238,191 @@ class ServiceRunnerTest {
             assertEquals(0, m.dropped(), "a replay waits for the loop instead of dropping");
             assertTrue(Files.isDirectory(dir.resolve("outbox")));
         }
+    }
+
+    static String healthzBody(int port) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/healthz")).build(), HttpResponse.BodyHandlers.ofString())
+                .body();
+    }
+
+    /** A looping, real-time file camera (device-config style) on a 2 s synthetic video, target_fps sampling. */
+    private Path loopingFileConfig(Path video, int health, double targetFps, double stallAfterS) throws IOException {
+        Path cfg = dir.resolve("loop.yaml");
+        Files.writeString(cfg, String.join("\n",
+                "device:", "  id: test-van",
+                "camera:", "  kind: file", "  url: " + video.getFileName(), "  loop: true", "  realtime: true",
+                "model:", "  bundle: " + BUNDLE, "  threads: 1", "  state_dir: state",
+                "sampling:", "  mode: target_fps", "  target_fps: " + targetFps,
+                "mqtt:", "  enabled: false", "outbox:", "  dir: outbox",
+                "health:", "  port: " + health, "  stale_after_s: 60", "  stall_after_s: " + stallAfterS,
+                "shutdown:", "  timeout_s: 5", ""));
+        return cfg;
+    }
+
+    /**
+     * Issue 14: a looped file restarts its timestamps at 0. The target-rate sampler re-bases on
+     * each restart, so processed frames keep growing at the target rate through every loop (the
+     * old sampler processed the first loop's frames and skipped every frame after it while
+     * /healthz said ok).
+     */
+    @Test
+    void loopingFileCameraKeepsItsTargetRateAfterEachRestart() throws Exception {
+        assumeTrue(Files.isDirectory(BUNDLE), "no model bundle");
+        assumeTrue(onPath("ffmpeg"), "ffmpeg missing");
+        video(dir, 2); // 30 frames at 15 fps, timestamps 0..1.93 s, then again from 0
+        int health = freePort();
+        double fps = 2;
+        Path cfg = loopingFileConfig(dir.resolve("synthetic-testsrc.mp4"), health, fps, 5);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        try (ServiceRunner service = ServiceRunner.open(ConfigLoader.load(cfg))) {
+            Thread loop = new Thread(() -> {
+                try {
+                    service.run();
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            }, "test-service");
+            loop.start();
+            var m = service.metrics();
+            assertTrue(await(() -> m.processed() >= 2, 60_000), "first frames: " + failure.get());
+            // four windows of 4 s: each spans two restarts of the file's timestamps
+            for (int w = 0; w < 4; w++) {
+                long p0 = m.processed();
+                long r0 = m.clockResets();
+                Thread.sleep(4000);
+                long got = m.processed() - p0;
+                System.out.printf("looping file, window %d: %d frames processed in 4 s (target %.0f fps), "
+                        + "%d restarts, healthz %d%n", w, got, fps, m.clockResets() - r0, healthz(health));
+                assertTrue(got >= 0.5 * fps * 4 && got <= fps * 4 + 1,
+                        "window " + w + ": " + got + " frames at a target of " + fps + " fps over 4 s");
+                assertTrue(m.clockResets() - r0 >= 1, "the 2 s file restarted within 4 s");
+                assertEquals(200, healthz(health), healthzBody(health));
+            }
+            assertEquals(m.clockResets(), metrics(health).get("crackcam_sampling_resets_total"));
+            service.requestStop();
+            loop.join(15_000);
+            assertEquals(null, failure.get());
+        }
+    }
+
+    /**
+     * /healthz turns unhealthy when frames arrive but none is processed (here: a processor that
+     * blocks on purpose), says why, and turns healthy again when processing resumes.
+     */
+    @Test
+    void stalledProcessingTurnsHealthzUnhealthy() throws Exception {
+        assumeTrue(onPath("ffmpeg"), "ffmpeg missing");
+        video(dir, 2);
+        int health = freePort();
+        Path cfg = loopingFileConfig(dir.resolve("synthetic-testsrc.mp4"), health, 5, 1.5);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
+        FrameProcessor blocking = (frame, source, wall, pos) -> {
+            if (calls.incrementAndGet() == 4) {
+                try {
+                    release.await(); // stalls the loop on purpose
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return new org.crackcam.pipeline.FrameResult(source, frame.index, frame.timestampMicros, wall,
+                    frame.width, frame.height, java.util.List.of(), null, null, pos);
+        };
+        // sd_notify through a stand-in for systemd-notify that records its arguments
+        Path notifyLog = dir.resolve("notify.log");
+        Path notify = dir.resolve("fake-systemd-notify");
+        Files.writeString(notify, "#!/bin/sh\necho \"$@\" >> '" + notifyLog + "'\n");
+        notify.toFile().setExecutable(true);
+        SystemdNotifier notifier = new SystemdNotifier(Map.of("NOTIFY_SOCKET", "fake-socket", "WATCHDOG_USEC", "1000000"),
+                notify.toString());
+        Check watchdogs = () -> Files.exists(notifyLog)
+                && Files.readAllLines(notifyLog).stream().filter(l -> l.contains("WATCHDOG=1")).count() > 0;
+        try (ServiceRunner service = ServiceRunner.open(ConfigLoader.load(cfg), blocking, "test", "test-model",
+                "0".repeat(64), notifier)) {
+            Thread loop = new Thread(() -> {
+                try {
+                    service.run();
+                } catch (InterruptedException ignored) {
+                    // stopped
+                }
+            }, "test-service");
+            loop.start();
+            assertTrue(await(() -> calls.get() >= 4, 30_000));
+            assertTrue(await(() -> healthz(health) == 503, 10_000), "unhealthy once stalled > 1.5 s");
+            String body = healthzBody(health);
+            assertTrue(body.contains("frames arrive but none processed"), body);
+            assertTrue(metrics(health).get("crackcam_processing_stalled_seconds") > 1.5);
+            assertTrue(watchdogs.holds(), "WATCHDOG=1 sent while frames were processed");
+            Thread.sleep(1500); // let the sender thread finish what was queued before the stall
+            long fed = Files.readAllLines(notifyLog).stream().filter(l -> l.contains("WATCHDOG=1")).count();
+            Thread.sleep(1500); // three watchdog intervals of 0.5 s, still stalled
+            assertEquals(fed, Files.readAllLines(notifyLog).stream().filter(l -> l.contains("WATCHDOG=1")).count(),
+                    "no WATCHDOG=1 while processing is stalled");
+            release.countDown();
+            assertTrue(await(() -> healthz(health) == 200, 10_000), "healthy again: " + healthzBody(health));
+            assertTrue(await(() -> Files.readAllLines(notifyLog).stream().filter(l -> l.contains("WATCHDOG=1"))
+                    .count() > fed, 10_000), "fed again once frames are processed");
+            service.requestStop();
+            loop.join(15_000);
+        }
+    }
+
+    /**
+     * A camera whose frame size is known only at the first frame (here a file camera opened
+     * without the start-up check): an ROI that holds no tile in that frame ends the run with one
+     * CONFIGURATION error, instead of an error logged for every frame.
+     */
+    @Test
+    void roiThatHoldsNoTileStopsTheRunAtTheFirstFrame() throws Exception {
+        assumeTrue(onPath("ffmpeg"), "ffmpeg missing");
+        video(dir, 2);
+        Path cfg = dir.resolve("roi.yaml");
+        Files.writeString(cfg, String.join("\n",
+                "device:", "  id: test-van",
+                "camera:", "  kind: file", "  url: synthetic-testsrc.mp4", "  loop: true",
+                "tiles:", "  roi: \"rect:0.1,0.5,0.12,0.9\"", "  rows: 2",
+                "model:", "  bundle: " + BUNDLE,
+                "mqtt:", "  enabled: false", "outbox:", "  dir: outbox", "health:", "  enabled: false", ""));
+        ServiceConfig config = ConfigLoader.load(cfg);
+        var roi = org.crackcam.tiles.Roi.parse(config.tiles().roi());
+        FrameProcessor tiling = (frame, source, wall, pos) -> {
+            org.crackcam.tiles.TileGrid.compute(roi, frame.width, frame.height, 2, 0); // the detector's first step
+            throw new AssertionError("unreachable: the ROI holds no tile");
+        };
+        try (ServiceRunner service = ServiceRunner.open(config, tiling, "test", "test-model", "0".repeat(64),
+                new SystemdNotifier(Map.of(), "true"))) {
+            var e = org.junit.jupiter.api.Assertions.assertThrows(org.crackcam.pipeline.CrackcamException.class,
+                    service::run);
+            assertEquals(org.crackcam.pipeline.CrackcamException.Kind.CONFIGURATION, e.kind());
+            assertTrue(e.getMessage().contains("frame 320x240") && e.getMessage().contains("too small"),
+                    e.getMessage());
+            assertEquals(0, service.metrics().processed());
+            assertEquals(0, service.metrics().errors(), "one error for the run, not one per frame");
+        }
+        // the real start-up path finds it before the model loads (file camera: size known)
+        var e = org.junit.jupiter.api.Assertions.assertThrows(org.crackcam.pipeline.CrackcamException.class,
+                () -> ServiceRunner.open(config));
+        assertTrue(e.getMessage().contains("camera frame 320x240"), e.getMessage());
+    }
+
+    /** An outbox that cannot be written is found when the service starts, not at its first alert. */
+    @Test
+    void unwritableOutboxIsFoundAtStartUp() throws Exception {
+        assumeTrue(onPath("ffmpeg"), "ffmpeg missing");
+        video(dir, 1);
+        Files.writeString(dir.resolve("not-a-dir"), "x");
+        Path cfg = dir.resolve("outbox.yaml");
+        Files.writeString(cfg, String.join("\n",
+                "device:", "  id: test-van",
+                "camera:", "  kind: file", "  url: synthetic-testsrc.mp4",
+                "model:", "  bundle: " + BUNDLE,
+                "mqtt:", "  enabled: false", "outbox:", "  dir: not-a-dir/outbox", "health:", "  enabled: false", ""));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(org.crackcam.pipeline.CrackcamException.class,
+                () -> ServiceRunner.open(ConfigLoader.load(cfg), (f, s, w, p) -> null, "test", "m", "0".repeat(64),
+                        new SystemdNotifier(Map.of(), "true")));
+        assertEquals(org.crackcam.pipeline.CrackcamException.Kind.DELIVERY, e.kind());
+        assertTrue(e.getMessage().contains("outbox") && e.getMessage().contains("cannot create"), e.getMessage());
     }
 
     @Test

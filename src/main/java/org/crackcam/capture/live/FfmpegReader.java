@@ -19,7 +19,7 @@ import org.bytedeco.javacv.FrameGrabber;
 public final class FfmpegReader implements FrameReader {
 
     static {
-        avutil.av_log_set_level(avutil.AV_LOG_QUIET);
+        org.crackcam.capture.FileFrameSource.quietFfmpegLog();
     }
 
     /** What to open and how. */

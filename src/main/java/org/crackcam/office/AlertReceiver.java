@@ -1,0 +1,177 @@
+package org.crackcam.office;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+
+import org.crackcam.pipeline.CrackcamException;
+import org.tinylog.Logger;
+
+/**
+ * The office's one way in: every message, from MQTT or from a folder, goes through
+ * {@link AlertIntake} and then into the {@link CrackStore} or the quarantine. Counts what it did.
+ * Thread-safe (the store serialises merges).
+ */
+public final class AlertReceiver {
+
+    /** Bytes of a quarantined payload kept for inspection. */
+    static final int QUARANTINE_KEEP_BYTES = 64 * 1024;
+    private static final Pattern OUTBOX_FILE = Pattern.compile("\\d{20}-[0-9a-f-]{36}\\.alert");
+    private static final Pattern LISTEN_FILE = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.json");
+    private static final String OUTBOX_MAGIC = "crackcam-outbox/1";
+
+    private final AlertIntake intake;
+    private final CrackStore store;
+    private final AtomicLong newCracks = new AtomicLong();
+    private final AtomicLong merged = new AtomicLong();
+    private final AtomicLong revised = new AtomicLong();
+    private final AtomicLong duplicates = new AtomicLong();
+    private final AtomicLong quarantined = new AtomicLong();
+
+    public AlertReceiver(AlertIntake intake, CrackStore store) {
+        this.intake = intake;
+        this.store = store;
+    }
+
+    /**
+     * Checks and stores one message; returns normally once it is stored or quarantined.
+     *
+     * @param topic MQTT topic, or null for a file
+     * @throws SQLException when the database fails: nothing was stored (do not acknowledge)
+     */
+    public void accept(String topic, byte[] payload) throws SQLException {
+        long now = System.currentTimeMillis();
+        AlertIntake.Checked c = intake.check(topic, payload);
+        if (!c.ok()) {
+            store.quarantine(topic, c.reason(), payload, QUARANTINE_KEEP_BYTES, now);
+            quarantined.incrementAndGet();
+            Logger.warn("office: message on {} quarantined: {}", topic == null ? "(file)" : topic, c.reason());
+            return;
+        }
+        CrackStore.Stored s = store.store(c.sighting(), now);
+        switch (s.outcome()) {
+            case NEW_CRACK -> newCracks.incrementAndGet();
+            case MERGED -> merged.incrementAndGet();
+            case REVISED -> revised.incrementAndGet();
+            case DUPLICATE -> duplicates.incrementAndGet();
+            default -> throw new IllegalStateException(s.outcome().name());
+        }
+        Logger.debug("office: alert {} from {}: {} (crack {})", c.sighting().alertId(), c.sighting().deviceId(),
+                s.outcome(), s.crackId());
+    }
+
+    /**
+     * Imports every alert of a folder: outbox files ({@code <key>-<id>.alert}, header checked) and
+     * listen files ({@code <id>.json}); other files are ignored. Returns the number of files read.
+     */
+    public int importFolder(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new CrackcamException(CrackcamException.Kind.INPUT, "--import-outbox " + dir + ": not a folder");
+        }
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                if (OUTBOX_FILE.matcher(n).matches() || LISTEN_FILE.matcher(n).matches()) {
+                    files.add(p);
+                }
+            }
+        } catch (IOException ex) {
+            throw new CrackcamException(CrackcamException.Kind.INPUT, "cannot list " + dir + ": " + ex.getMessage(), ex);
+        }
+        files.sort(null);
+        for (Path p : files) {
+            byte[] payload;
+            try {
+                byte[] raw = Files.readAllBytes(p);
+                payload = p.getFileName().toString().endsWith(".alert") ? outboxPayload(raw) : raw;
+            } catch (IOException | IllegalArgumentException ex) {
+                String why = p.getFileName() + ": " + ex.getMessage();
+                try {
+                    store.quarantine(null, why, new byte[0], 0, System.currentTimeMillis());
+                } catch (SQLException sq) {
+                    throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, "database: " + sq.getMessage(), sq);
+                }
+                quarantined.incrementAndGet();
+                Logger.warn("office: {} quarantined", why);
+                continue;
+            }
+            try {
+                accept(null, payload);
+            } catch (SQLException ex) {
+                throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
+                        "database failed while importing " + p + ": " + ex.getMessage(), ex);
+            }
+        }
+        return files.size();
+    }
+
+    /** The alert JSON of an outbox file, after checking its header (length and SHA-256). */
+    static byte[] outboxPayload(byte[] raw) {
+        int nl = -1;
+        for (int i = 0; i < Math.min(raw.length, 200); i++) {
+            if (raw[i] == '\n') {
+                nl = i;
+                break;
+            }
+        }
+        if (nl < 0) {
+            throw new IllegalArgumentException("no outbox header line");
+        }
+        String[] h = new String(raw, 0, nl, StandardCharsets.US_ASCII).split(" ");
+        if (h.length != 3 || !h[0].equals(OUTBOX_MAGIC)) {
+            throw new IllegalArgumentException("header is not '" + OUTBOX_MAGIC + " <length> <sha256>'");
+        }
+        int len = raw.length - nl - 1;
+        if (!h[1].equals(Integer.toString(len))) {
+            throw new IllegalArgumentException("header says " + h[1] + " bytes, file has " + len);
+        }
+        byte[] body = java.util.Arrays.copyOfRange(raw, nl + 1, raw.length);
+        try {
+            String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+            if (!sha.equals(h[2])) {
+                throw new IllegalArgumentException("SHA-256 differs from the header");
+            }
+        } catch (NoSuchAlgorithmException ex) {
+            throw new IllegalStateException(ex);
+        }
+        return body;
+    }
+
+    public long newCracks() {
+        return newCracks.get();
+    }
+
+    public long merged() {
+        return merged.get();
+    }
+
+    public long revised() {
+        return revised.get();
+    }
+
+    public long duplicates() {
+        return duplicates.get();
+    }
+
+    public long quarantined() {
+        return quarantined.get();
+    }
+
+    /** "N new crack(s), N merged, N revised, N duplicate(s), N quarantined". */
+    public String summary() {
+        return newCracks.get() + " new crack(s), " + merged.get() + " sighting(s) merged into known cracks, "
+                + revised.get() + " revised, " + duplicates.get() + " duplicate(s) dropped, " + quarantined.get()
+                + " quarantined";
+    }
+}
