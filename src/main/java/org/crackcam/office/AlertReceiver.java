@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
+import org.crackcam.delivery.AlertChecks;
 import org.crackcam.pipeline.CrackcamException;
 import org.tinylog.Logger;
 
@@ -27,7 +28,6 @@ public final class AlertReceiver {
     /** Bytes of a quarantined payload kept for inspection. */
     static final int QUARANTINE_KEEP_BYTES = 64 * 1024;
     private static final Pattern OUTBOX_FILE = Pattern.compile("\\d{20}-[0-9a-f-]{36}\\.alert");
-    private static final Pattern LISTEN_FILE = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.json");
     private static final String OUTBOX_MAGIC = "crackcam-outbox/1";
 
     private final AlertIntake intake;
@@ -36,6 +36,7 @@ public final class AlertReceiver {
     private final AtomicLong merged = new AtomicLong();
     private final AtomicLong revised = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
+    private final AtomicLong stale = new AtomicLong();
     private final AtomicLong quarantined = new AtomicLong();
 
     public AlertReceiver(AlertIntake intake, CrackStore store) {
@@ -53,21 +54,30 @@ public final class AlertReceiver {
         long now = System.currentTimeMillis();
         AlertIntake.Checked c = intake.check(topic, payload);
         if (!c.ok()) {
-            store.quarantine(topic, c.reason(), payload, QUARANTINE_KEEP_BYTES, now);
-            quarantined.incrementAndGet();
-            Logger.warn("office: message on {} quarantined: {}", topic == null ? "(file)" : topic, c.reason());
+            quarantine(topic, c.reason(), payload, now);
             return;
         }
-        CrackStore.Stored s = store.store(c.sighting(), now);
+        Sighting si = c.sighting();
+        CrackStore.Stored s = store.store(si, now);
         switch (s.outcome()) {
             case NEW_CRACK -> newCracks.incrementAndGet();
             case MERGED -> merged.incrementAndGet();
             case REVISED -> revised.incrementAndGet();
             case DUPLICATE -> duplicates.incrementAndGet();
+            case STALE -> stale.incrementAndGet();
+            case COLLISION -> quarantine(topic, new AlertChecks.Rejected(AlertChecks.Reason.ID_COLLISION, "alert_id "
+                    + si.alertId() + " revision " + si.revision() + " is stored already with different content",
+                    si.alertId(), (long) si.revision()).describe(), payload, now);
             default -> throw new IllegalStateException(s.outcome().name());
         }
         Logger.debug("office: alert {} from {}: {} (crack {})", c.sighting().alertId(), c.sighting().deviceId(),
                 s.outcome(), s.crackId());
+    }
+
+    private void quarantine(String topic, String reason, byte[] payload, long now) throws SQLException {
+        store.quarantine(topic, reason, payload, QUARANTINE_KEEP_BYTES, now);
+        quarantined.incrementAndGet();
+        Logger.warn("office: message on {} quarantined: {}", topic == null ? "(file)" : topic, reason);
     }
 
     /**
@@ -82,7 +92,8 @@ public final class AlertReceiver {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 String n = p.getFileName().toString();
-                if (OUTBOX_FILE.matcher(n).matches() || LISTEN_FILE.matcher(n).matches()) {
+                if (OUTBOX_FILE.matcher(n).matches()
+                        || (n.endsWith(".json") && AlertChecks.isAlertId(n.substring(0, n.length() - 5)))) {
                     files.add(p);
                 }
             }
@@ -96,7 +107,7 @@ public final class AlertReceiver {
                 byte[] raw = Files.readAllBytes(p);
                 payload = p.getFileName().toString().endsWith(".alert") ? outboxPayload(raw) : raw;
             } catch (IOException | IllegalArgumentException ex) {
-                String why = p.getFileName() + ": " + ex.getMessage();
+                String why = AlertChecks.Reason.BAD_FILE.code() + ": " + p.getFileName() + ": " + ex.getMessage();
                 try {
                     store.quarantine(null, why, new byte[0], 0, System.currentTimeMillis());
                 } catch (SQLException sq) {
@@ -164,14 +175,20 @@ public final class AlertReceiver {
         return duplicates.get();
     }
 
+    /** Messages with a lower revision than the one stored (ignored). */
+    public long stale() {
+        return stale.get();
+    }
+
     public long quarantined() {
         return quarantined.get();
     }
 
-    /** "N new crack(s), N merged, N revised, N duplicate(s), N quarantined". */
+    /** "N new crack(s), N merged, N revised, N duplicate(s), N older revision(s), N quarantined". */
     public String summary() {
         return newCracks.get() + " new crack(s), " + merged.get() + " sighting(s) merged into known cracks, "
-                + revised.get() + " revised, " + duplicates.get() + " duplicate(s) dropped, " + quarantined.get()
+                + revised.get() + " revised, " + duplicates.get() + " duplicate(s) dropped, " + stale.get()
+                + " older revision(s) ignored, " + quarantined.get()
                 + " quarantined";
     }
 }
