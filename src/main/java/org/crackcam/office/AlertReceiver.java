@@ -1,20 +1,17 @@
 package org.crackcam.office;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
 import org.crackcam.delivery.AlertChecks;
+import org.crackcam.delivery.Outbox;
 import org.crackcam.pipeline.CrackcamException;
 import org.tinylog.Logger;
 
@@ -28,7 +25,6 @@ public final class AlertReceiver {
     /** Bytes of a quarantined payload kept for inspection. */
     static final int QUARANTINE_KEEP_BYTES = 64 * 1024;
     private static final Pattern OUTBOX_FILE = Pattern.compile("\\d{20}-[0-9a-f-]{36}\\.alert");
-    private static final String OUTBOX_MAGIC = "crackcam-outbox/1";
 
     private final AlertIntake intake;
     private final CrackStore store;
@@ -105,7 +101,7 @@ public final class AlertReceiver {
             byte[] payload;
             try {
                 byte[] raw = Files.readAllBytes(p);
-                payload = p.getFileName().toString().endsWith(".alert") ? outboxPayload(raw) : raw;
+                payload = p.getFileName().toString().endsWith(".alert") ? Outbox.payload(raw) : raw;
             } catch (IOException | IllegalArgumentException ex) {
                 String why = AlertChecks.Reason.BAD_FILE.code() + ": " + p.getFileName() + ": " + ex.getMessage();
                 try {
@@ -125,38 +121,6 @@ public final class AlertReceiver {
             }
         }
         return files.size();
-    }
-
-    /** The alert JSON of an outbox file, after checking its header (length and SHA-256). */
-    static byte[] outboxPayload(byte[] raw) {
-        int nl = -1;
-        for (int i = 0; i < Math.min(raw.length, 200); i++) {
-            if (raw[i] == '\n') {
-                nl = i;
-                break;
-            }
-        }
-        if (nl < 0) {
-            throw new IllegalArgumentException("no outbox header line");
-        }
-        String[] h = new String(raw, 0, nl, StandardCharsets.US_ASCII).split(" ");
-        if (h.length != 3 || !h[0].equals(OUTBOX_MAGIC)) {
-            throw new IllegalArgumentException("header is not '" + OUTBOX_MAGIC + " <length> <sha256>'");
-        }
-        int len = raw.length - nl - 1;
-        if (!h[1].equals(Integer.toString(len))) {
-            throw new IllegalArgumentException("header says " + h[1] + " bytes, file has " + len);
-        }
-        byte[] body = java.util.Arrays.copyOfRange(raw, nl + 1, raw.length);
-        try {
-            String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
-            if (!sha.equals(h[2])) {
-                throw new IllegalArgumentException("SHA-256 differs from the header");
-            }
-        } catch (NoSuchAlgorithmException ex) {
-            throw new IllegalStateException(ex);
-        }
-        return body;
     }
 
     public long newCracks() {

@@ -189,7 +189,7 @@ public final class CrackStore {
             bind(p, args);
             try (ResultSet rs = p.executeQuery()) {
                 while (rs.next()) {
-                    double d = MergeRule.haversineM(s.lat(), s.lon(), rs.getDouble(2), rs.getDouble(3));
+                    double d = org.crackcam.position.Geo.distanceMetres(s.lat(), s.lon(), rs.getDouble(2), rs.getDouble(3));
                     double or = rs.getDouble(4);
                     if (rs.wasNull()) {
                         or = Double.NaN;

@@ -74,7 +74,7 @@ class OfficeReplayTrackTest {
         List<JsonNode> docs = new ArrayList<>();
         try (Stream<Path> s = Files.list(outbox)) {
             for (Path f : s.filter(p -> p.toString().endsWith(".alert")).sorted().toList()) {
-                docs.add(DemoAlerts.JSON.readTree(AlertReceiver.outboxPayload(Files.readAllBytes(f))));
+                docs.add(DemoAlerts.JSON.readTree(org.crackcam.delivery.Outbox.payload(Files.readAllBytes(f))));
             }
         }
         return docs;
