@@ -164,11 +164,15 @@ public final class ServiceRunner implements AutoCloseable {
     }
 
     /**
-     * Alerts carry JPEG overlays made with ImageIO, whose first use registers JVM shutdown hooks. An
-     * event flushed at SIGTERM may be the first alert of the run: without this warm-up, building it
-     * fails with "Shutdown in progress" and the alert is lost.
+     * Alerts carry JPEG overlays and PNG masks made with ImageIO, whose first use registers JVM
+     * shutdown hooks. An event flushed at SIGTERM may be the first alert of the run: without this
+     * warm-up, building it fails with "Shutdown in progress" and the alert is lost. ImageIO's file
+     * cache is switched off: one of those hooks closes every cached stream at exit, under an alert
+     * that is being encoded in the final flush ("cannot encode mask PNG"); the images are small and
+     * are encoded in memory anyway.
      */
     static void warmUpJpegEncoder() {
+        javax.imageio.ImageIO.setUseCache(false);
         try {
             var img = new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_3BYTE_BGR);
             javax.imageio.ImageIO.write(img, "jpg", new java.io.ByteArrayOutputStream());
