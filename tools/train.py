@@ -78,6 +78,9 @@ class TrainConfig:
     workers: int = 0                # DataLoader worker processes (0 = load in the main process)
     progress: bool = True           # progress bar on stderr
     allow_held_out: bool = False    # train on a held-out style family (tools.data.families)
+    max_minutes: Optional[float] = None  # wall-clock budget of this process (not an epoch cap)
+    init: Optional[str] = None      # start from these weights: a bundle directory or a best.pt
+    freeze_bn: Optional[bool] = None  # keep BatchNorm statistics fixed (default: on with --init BUNDLE)
 
     def to_dict(self) -> Dict:
         d = asdict(self)
@@ -295,6 +298,34 @@ def write_metrics(run_dir: Path, history: List[Dict]) -> None:
 
 
 # ----------------------------------------------------------------------------- training
+def load_init(model: abn.ABN, src: Path) -> Dict:
+    """Copy weights into ``model`` from a bundle directory (its abn.onnx, read back by
+    tools/recover.py: BatchNorms folded into the convs, so fine-tune with frozen BN statistics)
+    or from a training checkpoint; the model configs must match."""
+    if src.is_dir():
+        from tools import recover
+        try:
+            other, manifest, sha = recover.from_bundle(src)
+        except recover.RecoverError as e:
+            raise UsageError(f"--init {src}: {e}")
+        info = {"path": portable_path(src), "kind": "bundle", "abn_onnx_sha256": sha,
+                "name": manifest.get("name")}
+    elif src.is_file():
+        try:
+            other, ck = load_checkpoint(src)
+        except ValueError as e:
+            raise UsageError(f"--init {src}: {e}")
+        info = {"path": portable_path(src), "kind": "checkpoint", "epoch": ck.get("epoch")}
+    else:
+        raise UsageError(f"--init {src}: no such bundle or checkpoint")
+    a, b = other.cfg.to_dict(), model.cfg.to_dict()
+    if a != b:
+        diff = sorted(k for k in b if a.get(k) != b[k])
+        raise UsageError(f"--init {src}: model config differs ({', '.join(diff)})")
+    model.load_state_dict(other.state_dict())
+    return info
+
+
 def train_one(cfg: TrainConfig, seed: int, resume: Optional[Path] = None,
               data_desc: Optional[Dict] = None) -> Dict:
     """Train one seed; returns the result dict (also written to <out>/seed<k>/result.json)."""
@@ -317,6 +348,11 @@ def train_one(cfg: TrainConfig, seed: int, resume: Optional[Path] = None,
         model = abn.build(cfg.preset, **overrides)
     except ValueError as e:
         raise UsageError(str(e))
+    init_info = None
+    if cfg.init is not None and resume is None:
+        init_info = load_init(model, Path(cfg.init))
+    freeze_bn = cfg.freeze_bn if cfg.freeze_bn is not None else (
+        cfg.init is not None and Path(cfg.init).is_dir())
     opt = torch.optim.AdamW(model.param_groups(cfg.lr_fe, cfg.lr_head),
                             weight_decay=cfg.weight_decay)
     sched = make_scheduler(cfg, opt)
@@ -338,6 +374,9 @@ def train_one(cfg: TrainConfig, seed: int, resume: Optional[Path] = None,
         opt.load_state_dict(ck["optimizer"])
         if sched is not None and ck.get("scheduler") is not None:
             sched.load_state_dict(ck["scheduler"])
+            if isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                # the options of this command win over the saved ones
+                sched.patience, sched.factor = cfg.plateau_patience, cfg.plateau_factor
         elif sched is None:
             for g, lr in zip(opt.param_groups, (cfg.lr_fe, cfg.lr_head)):
                 g["lr"] = lr
@@ -361,6 +400,9 @@ def train_one(cfg: TrainConfig, seed: int, resume: Optional[Path] = None,
         "train_config": cfg.to_dict(),
         "augment": augment_config(cfg).to_dict() if cfg.augment else None,
         "counts": {"train": len(train_ds), "val": len(val_ds), "test": len(test_ds)},
+        "init": init_info if init_info is not None else (
+            {"path": cfg.init} if cfg.init is not None else None),
+        "freeze_bn": freeze_bn,
     }
     lam = model.cfg.lam
     print(f"[seed {seed}] preset {model.cfg.preset} ({abn.count_parameters(model) / 1e6:.2f} M "
@@ -369,12 +411,17 @@ def train_one(cfg: TrainConfig, seed: int, resume: Optional[Path] = None,
           file=sys.stderr)
 
     stopped_early = bad_epochs >= cfg.patience
+    stopped_by_time = False
     epoch = start_epoch - 1
     for epoch in range(start_epoch, cfg.max_epochs + 1):
         if bad_epochs >= cfg.patience:
             break
         t0 = time.time()
         model.train()
+        if freeze_bn:
+            for m in model.modules():
+                if isinstance(m, torch.nn.BatchNorm2d):
+                    m.eval()
         train_ds.set_epoch(epoch)
         dl = loader(train_ds, cfg, shuffle=True, seed=seed, epoch=epoch)
         bar = Progress(len(dl), f"[seed {seed}] epoch {epoch}", cfg.progress)
@@ -428,6 +475,12 @@ def train_one(cfg: TrainConfig, seed: int, resume: Optional[Path] = None,
             print(f"[seed {seed}] early stop: no val-loss improvement for {bad_epochs} epochs",
                   file=sys.stderr)
             break
+        if cfg.max_minutes is not None and \
+                (time.time() - t_start + seconds) / 60.0 > cfg.max_minutes:
+            stopped_by_time = True
+            print(f"[seed {seed}] stopped: another epoch would exceed --max-minutes "
+                  f"{cfg.max_minutes:g} (resume with --resume)", file=sys.stderr)
+            break
 
     # test accuracy at the best-validation checkpoint, written back into the checkpoints
     best_model, best = load_checkpoint(run_dir / "best.pt")
@@ -446,6 +499,7 @@ def train_one(cfg: TrainConfig, seed: int, resume: Optional[Path] = None,
               "test_accuracy": test["acc"], "test_accuracy_ab": test["acc_ab"],
               "test_loss": test["loss"], "test_samples": test["n"], "blank_probe": probe,
               "epochs_run": len(history), "stopped_early": stopped_early,
+              "stopped_by_time_budget": stopped_by_time,
               "wall_seconds": round(wall, 1), "code_revision": meta["code_revision"],
               "train_config": cfg.to_dict(), "model_config": model.cfg.to_dict(),
               "command": " ".join(["python3", "-m", "tools.train"] + sys.argv[1:])}
@@ -456,7 +510,8 @@ def train_one(cfg: TrainConfig, seed: int, resume: Optional[Path] = None,
     return result
 
 
-def test_checkpoint(path: Path, data: Optional[Path], cfg: TrainConfig, write: bool) -> int:
+def test_checkpoint(path: Path, data: Optional[Path], cfg: TrainConfig, write: bool,
+                    split: str = "test") -> int:
     """Test accuracy of a checkpoint (e.g. a best.pt of a run that was stopped before its end,
     whose test_accuracy is still null). ``write`` stores it in the checkpoint — refused when
     the file changed while it was being evaluated (a run still training)."""
@@ -483,13 +538,15 @@ def test_checkpoint(path: Path, data: Optional[Path], cfg: TrainConfig, write: b
     root = data if data is not None else Path(ck["data"]["path"])
     if not root.is_absolute() and not root.exists():
         root = REPO_ROOT / root
-    check_data(root, allow_held_out=True, splits=("test",))  # testing on held-out data is its purpose
+    check_data(root, allow_held_out=True, splits=(split,))  # testing on held-out data is its purpose
+    if write and split != "test":
+        raise UsageError("--write stores the test accuracy; it needs --split test")
     torch.set_num_threads(max(1, cfg.threads))
-    ds = CrackDataset(root, "test", model.cfg.image_size, train=False, limit=cfg.limit_eval)
-    ev = evaluate(model, ds, cfg, "test")
+    ds = CrackDataset(root, split, model.cfg.image_size, train=False, limit=cfg.limit_eval)
+    ev = evaluate(model, ds, cfg, split)
     res = {"checkpoint": portable_path(path), "epoch": ck.get("epoch"), "data": portable_path(root),
            "test_accuracy": ev["acc"], "test_accuracy_ab": ev["acc_ab"], "test_loss": ev["loss"],
-           "test_samples": ev["n"], "blank_probe": blank_probe(model, ds)}
+           "test_samples": ev["n"], "split": split, "blank_probe": blank_probe(model, ds)}
     if write:
         if path.stat().st_mtime_ns != before:
             raise UsageError(f"--write: {path} changed during the evaluation (still training?); "
@@ -606,6 +663,15 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> Tuple[TrainConfig, argpa
     ap.add_argument("--threads", type=int, default=d.threads)
     ap.add_argument("--workers", type=int, default=d.workers)
     ap.add_argument("--no-progress", action="store_true")
+    ap.add_argument("--max-minutes", type=float, default=None,
+                    help="wall-clock budget of this process: stop before an epoch would exceed it "
+                         "(result.json says so; --resume continues)")
+    ap.add_argument("--init", default=None, metavar="BUNDLE_OR_CKPT",
+                    help="start from these weights (a bundle directory, e.g. models/edge-synthetic, "
+                         "or a best.pt) instead of a random initialisation")
+    ap.add_argument("--freeze-bn", dest="freeze_bn", action="store_true", default=None,
+                    help="keep BatchNorm statistics fixed (default with --init BUNDLE)")
+    ap.add_argument("--no-freeze-bn", dest="freeze_bn", action="store_false")
     ap.add_argument("--allow-held-out", action="store_true",
                     help="allow --data to be a held-out style family (never for real runs)")
     ap.add_argument("--resume", nargs="?", const="auto", default=None, metavar="LAST_PT",
@@ -620,6 +686,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> Tuple[TrainConfig, argpa
                          "the test split of its dataset (or --data when given) and print the "
                          "accuracy and the blank-tile probe; with --write store it in CKPT")
     ap.add_argument("--write", action="store_true", help="with --test: write test_accuracy into CKPT")
+    ap.add_argument("--split", default="test", choices=layout.SPLITS,
+                    help="with --test: the split to measure (val for model selection)")
     a = ap.parse_args(argv)
     a.data_given = any(x == "--data" or x.startswith("--data=") for x in (argv or sys.argv[1:]))
     cfg = TrainConfig(preset=a.preset, data=a.data, out=a.out, seeds=tuple(a.seeds),
@@ -631,7 +699,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> Tuple[TrainConfig, argpa
                       plateau_patience=a.plateau_patience, min_lr_fraction=a.min_lr_fraction,
                       limit_train=a.limit_train, limit_eval=a.limit_eval, threads=a.threads,
                       workers=a.workers, progress=not a.no_progress,
-                      allow_held_out=a.allow_held_out)
+                      allow_held_out=a.allow_held_out, max_minutes=a.max_minutes,
+                      init=a.init, freeze_bn=a.freeze_bn)
     return cfg, a
 
 
@@ -673,7 +742,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return 0
         if a.test:
             return test_checkpoint(Path(a.test), Path(a.data) if a.data_given else None, cfg,
-                                   a.write)
+                                   a.write, a.split)
         if a.plot:
             run = Path(a.plot)
             dirs = sorted(p for p in run.glob("seed*") if (p / "metrics.jsonl").is_file())

@@ -314,3 +314,36 @@ def test_blank_probe_keys(dataset):
     p = tr.blank_probe(m, ds, n_blur=5)
     assert set(p) >= {"p_black", "p_grey", "p_blur_mean", "p_blur_max"} and p["n_blur"] == 5
     assert all(0.0 <= p[k] <= 1.0 for k in ("p_black", "p_grey", "p_blur_mean"))
+
+
+def test_max_minutes_stops_after_an_epoch_and_says_so(dataset, tmp_path):
+    r = tr.train_one(_cfg(dataset, tmp_path / "t", max_epochs=50, max_minutes=1e-4), 0)
+    assert r["epochs_run"] == 1 and r["stopped_by_time_budget"] and not r["stopped_early"]
+
+
+def test_init_from_checkpoint_and_bundle(dataset, tmp_path):
+    """--init copies the weights (checkpoint: exactly); a bundle is read back through
+    tools/recover.py and gives the same outputs; frozen BN keeps the running statistics."""
+    from tools import export as ex
+    tr.train_one(_cfg(dataset, tmp_path / "a", max_epochs=1), 0)
+    m0, _ = tr.load_checkpoint(tmp_path / "a/seed0/best.pt")
+    from tools import model as abn
+    m1 = abn.build("tiny")
+    info = tr.load_init(m1, tmp_path / "a/seed0/best.pt")
+    assert info["kind"] == "checkpoint"
+    for k, v in m0.state_dict().items():
+        assert torch.equal(v, m1.state_dict()[k]), k
+    assert ex.main(["--checkpoint", str(tmp_path / "a/seed0/best.pt"), "--out", str(tmp_path / "b"),
+                    "--data", str(dataset)]) == 0
+    m2 = abn.build("tiny")
+    assert tr.load_init(m2, tmp_path / "b")["kind"] == "bundle"
+    m2.eval()
+    x = torch.rand(4, 3, 32, 32)
+    assert torch.allclose(m0(x).pb_logits, m2(x).pb_logits, atol=1e-4)
+    r = tr.train_one(_cfg(dataset, tmp_path / "c", max_epochs=1, init=str(tmp_path / "b")), 0)
+    ck = tr.torch_load(tmp_path / "c/seed0/last.pt")
+    assert ck["freeze_bn"] is True and ck["init"]["kind"] == "bundle"
+    rm = [k for k in ck["model"] if k.endswith("running_mean")]
+    assert rm and all(torch.equal(ck["model"][k], m2.state_dict()[k]) for k in rm)
+    with pytest.raises(tr.UsageError):
+        tr.load_init(abn.build("edge"), tmp_path / "a/seed0/best.pt")

@@ -113,6 +113,7 @@
   async function start() {
     const cfg = STATIC ? STATIC.config : await (await fetch('/api/config')).json();
     setupTiles(cfg);
+    if (cfg.banner) document.querySelector('header h1').after(el('span', cfg.banner, 'banner'));
     for (const [id, list] of [['f-status', Object.keys(STATUS_COLOURS)], ['f-type', Object.keys(TYPE_COLOURS)]]) {
       const s = document.getElementById(id);
       for (const v of list) { const o = el('option', v); o.value = v; s.appendChild(o); }

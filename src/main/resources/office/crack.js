@@ -144,6 +144,9 @@
     if (r.ok) { document.getElementById('note').value = ''; load(); }
   }
 
+  fetch('/api/config').then(r => r.json()).then(cfg => {
+    if (cfg.banner) document.querySelector('header h1').after(el('span', cfg.banner, 'banner'));
+  });
   document.getElementById('who').value = localStorage.getItem('crackcam-who') || '';
   for (const b of document.querySelectorAll('#verdict-box button')) b.addEventListener('click', () => verdict(b.dataset.verdict));
   load();

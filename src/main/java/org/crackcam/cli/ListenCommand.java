@@ -151,6 +151,7 @@ public final class ListenCommand implements Callable<Integer> {
                 Logger.info("listening on {} at {} as {}; writing to {}", topic, settings.brokerUri(), id, out);
                 lost.drainPermits();
                 while (done.getCount() > 0 && !lost.tryAcquire(500, TimeUnit.MILLISECONDS)) {
+                    flushIndex(archive, false);
                     if (!transport.isConnected()) {
                         break;
                     }
@@ -165,12 +166,28 @@ public final class ListenCommand implements Callable<Integer> {
                 // already shutting down
             }
         }
+        flushIndex(archive, true);
         synchronized (archive) {
             spec.commandLine().getOut().println("listen: " + archive.summaryLine());
         }
         spec.commandLine().getOut().flush();
         finished.countDown();
         return ExitCodes.OK;
+    }
+
+    /** The gallery is a view: a failure to rewrite it is logged, not fatal. */
+    private static void flushIndex(AlertArchive archive, boolean now) {
+        synchronized (archive) {
+            try {
+                if (now) {
+                    archive.flushIndex();
+                } else {
+                    archive.flushIndexIfDue();
+                }
+            } catch (java.io.IOException ex) {
+                Logger.warn("listen: cannot rewrite index.html: {}", ex.getMessage());
+            }
+        }
     }
 
     private static String hostName() {

@@ -32,7 +32,8 @@ import org.tinylog.Logger;
 /**
  * The folder {@code crackcam listen} keeps: per alert {@code <id>.json} and its images
  * ({@code <id>.mask.png}, {@code <id>.overlay.jpg}, and for schema 2 {@code <id>.region.png},
- * {@code <id>.crop-<k>.jpg}), an {@code index.html} gallery (newest first), and
+ * {@code <id>.crop-<k>.jpg}), an {@code index.html} gallery (newest first; rewritten at most once
+ * a second, see {@link #flushIndexIfDue}), and
  * {@code quarantine/} for messages that cannot be stored ({@link MessageQuarantine}).
  *
  * <p>Each message is checked in this order, the first failure quarantining it with its reason:
@@ -62,6 +63,8 @@ public final class AlertArchive {
     static final long QUARANTINE_MAX_BYTES = 256L << 20;
     /** Most alerts shown on the gallery page (all stay in the folder). */
     static final int GALLERY_LIMIT = 500;
+    /** index.html is rewritten at most this often (1 s). */
+    static final long INDEX_INTERVAL_NANOS = 1_000_000_000L;
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
@@ -78,6 +81,8 @@ public final class AlertArchive {
     private long updated;
     private long duplicates;
     private long stale;
+    private boolean indexDirty;
+    private long lastIndexWrite = System.nanoTime() - INDEX_INTERVAL_NANOS - 1;
 
     private AlertArchive(Path dir, AlertSchema schema, int maxAlertBytes, FileModes modes,
                          MessageQuarantine quarantine) {
@@ -125,6 +130,7 @@ public final class AlertArchive {
                         JsonNode doc = JSON.readTree(p.toFile());
                         a.revisions.put(id, revisionOf(doc));
                         a.summaries.put(id, summary(doc));
+                        a.restoreImages(id, doc);
                     } catch (IOException ex) {
                         Logger.warn("listen: cannot read {} ({}); left out of the gallery", p, ex.getMessage());
                     }
@@ -169,7 +175,7 @@ public final class AlertArchive {
             r = new Rejected(Reason.INTERNAL_ERROR, ex.toString(), null, null);
         }
         quarantine.put(topic, payload, maxAlertBytes, r.reason, oneLine(r.getMessage()), r.alertId, r.revision);
-        writeIndex();
+        indexChanged();
         return Outcome.QUARANTINED;
     }
 
@@ -230,7 +236,7 @@ public final class AlertArchive {
         }
         if (have != null && rev == have) {
             JsonNode old = readStored(id);
-            if (doc.equals(old)) {
+            if (sameEvent(doc, old)) {
                 duplicates++;
                 Logger.debug("listen: duplicate alert {} revision {} dropped", id, rev);
                 return Outcome.DUPLICATE;
@@ -244,7 +250,7 @@ public final class AlertArchive {
         writeAlert(id, doc, images, have != null);
         revisions.put(id, rev);
         summaries.put(id, summary(doc));
-        writeIndex();
+        indexChanged();
         Logger.info("listen: alert {}{} from {} (p={}, {}) stored", id, rev > 0 ? " revision " + rev : "", device,
                 doc.path("crack_probability").asDouble(), doc.at("/mask_stats/class").asText());
         if (have != null) {
@@ -253,6 +259,22 @@ public final class AlertArchive {
         }
         stored++;
         return Outcome.STORED;
+    }
+
+    /**
+     * Whether two documents with the same (alert_id, revision) describe the same event: equal in
+     * every field but {@code time}, the wall-clock time of the sighting, which differs when the
+     * same drive is replayed again (docs/alerts.md: a re-run is a duplicate, not a collision).
+     */
+    static boolean sameEvent(JsonNode doc, JsonNode old) {
+        if (doc == null || old == null || !doc.isObject() || !old.isObject()) {
+            return false;
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode a = ((com.fasterxml.jackson.databind.node.ObjectNode) doc).deepCopy();
+        com.fasterxml.jackson.databind.node.ObjectNode b = ((com.fasterxml.jackson.databind.node.ObjectNode) old).deepCopy();
+        a.remove("time");
+        b.remove("time");
+        return a.equals(b);
     }
 
     /** The stored JSON of {@code id}, or null when it cannot be read. */
@@ -265,13 +287,18 @@ public final class AlertArchive {
         }
     }
 
-    /** Images first, the JSON last (it is what marks the alert stored), then the directory fsync. */
+    /**
+     * Images first, the JSON last (it is what marks the alert stored), then the directory fsync.
+     * Only the JSON is fsync'd: it holds every image too (base64), and an image file lost in a
+     * crash is extracted again from it at the next open ({@link #restoreImages}); this keeps a
+     * stored alert at two fsyncs instead of one per image.
+     */
     private void writeAlert(String id, JsonNode doc, List<AlertImages.Image> images, boolean replacing)
             throws IOException {
         Set<String> names = new HashSet<>();
         for (AlertImages.Image img : images) {
             String name = imageFile(id, img.field(), img.extension());
-            write(dir.resolve(name), img.bytes());
+            write(dir.resolve(name), img.bytes(), false);
             names.add(name);
         }
         names.add(id + ".json");
@@ -286,6 +313,35 @@ public final class AlertArchive {
             }
         }
         Outbox.fsyncDirectory(dir);
+    }
+
+    /** Extracts the images of a stored alert again when a file is missing or empty (a crash before they reached the disk). */
+    private void restoreImages(String id, JsonNode doc) throws IOException {
+        List<String> want = new ArrayList<>();
+        for (String f : new String[] {"mask", "overlay", "region"}) {
+            if (doc.hasNonNull(f)) {
+                want.add(imageFile(id, f, extension(doc.path(f))));
+            }
+        }
+        for (int k = 0; k < doc.path("crops").size(); k++) {
+            want.add(imageFile(id, "crops[" + k + "].image", extension(doc.path("crops").path(k).path("image"))));
+        }
+        boolean complete = true;
+        for (String name : want) {
+            Path p = dir.resolve(name);
+            complete &= Files.isRegularFile(p) && Files.size(p) > 0;
+        }
+        if (complete) {
+            return;
+        }
+        try {
+            for (AlertImages.Image img : AlertImages.verifyAll(doc)) {
+                write(dir.resolve(imageFile(id, img.field(), img.extension())), img.bytes(), false);
+            }
+            Logger.info("listen: images of alert {} extracted again from its JSON", id);
+        } catch (AlertImages.BadImage ex) {
+            Logger.warn("listen: {}.json has a bad image ({}); its image files stay missing", id, ex.getMessage());
+        }
     }
 
     /** {@code <id>.mask.png}, {@code <id>.overlay.jpg}, {@code <id>.region.png}, {@code <id>.crop-2.jpg}. */
@@ -367,6 +423,35 @@ public final class AlertArchive {
         return image.path("media_type").asText().equals("image/png") ? "png" : "jpg";
     }
 
+    /** Rewrites index.html now when it was last written long enough ago, else at the next {@link #flushIndexIfDue}. */
+    private void indexChanged() {
+        indexDirty = true;
+        try {
+            flushIndexIfDue();
+        } catch (IOException ex) { // the alert is stored; the page follows at the next rewrite
+            Logger.warn("listen: cannot rewrite {}: {}", dir.resolve("index.html"), ex.getMessage());
+        }
+    }
+
+    /**
+     * Writes index.html if it changed and was last written more than {@link #INDEX_INTERVAL_NANOS}
+     * ago. The gallery is a view, not the record (the JSON files are; it is rebuilt from them at
+     * every open), so it is rewritten at most once a second and not fsync'd: a burst of alerts
+     * does not rewrite a 500-card page per alert.
+     */
+    public void flushIndexIfDue() throws IOException {
+        if (indexDirty && System.nanoTime() - lastIndexWrite > INDEX_INTERVAL_NANOS) {
+            flushIndex();
+        }
+    }
+
+    /** Writes index.html now if it changed. */
+    public void flushIndex() throws IOException {
+        if (indexDirty) {
+            writeIndex();
+        }
+    }
+
     private void writeIndex() throws IOException {
         List<JsonNode> cards = new ArrayList<>(summaries.values());
         cards.sort(Comparator.comparing((JsonNode n) -> n.path("time").asText())
@@ -420,11 +505,17 @@ public final class AlertArchive {
             h.append(" · model ").append(esc(n.at("/model/name").asText())).append("</div></div>\n");
         }
         h.append("</body></html>\n");
-        write(dir.resolve("index.html"), h.toString().getBytes(StandardCharsets.UTF_8));
+        write(dir.resolve("index.html"), h.toString().getBytes(StandardCharsets.UTF_8), false);
+        indexDirty = false;
+        lastIndexWrite = System.nanoTime();
     }
 
     /** Atomic replace: temporary file (created with the file mode), fsync, rename. */
     private void write(Path target, byte[] data) throws IOException {
+        write(target, data, true);
+    }
+
+    private void write(Path target, byte[] data, boolean durable) throws IOException {
         Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
         try (FileChannel ch = modes.create(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -432,7 +523,9 @@ public final class AlertArchive {
             while (buf.hasRemaining()) {
                 ch.write(buf);
             }
-            ch.force(true);
+            if (durable) {
+                ch.force(true);
+            }
         }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }

@@ -439,6 +439,12 @@ public final class CrackStore {
         }
     }
 
+    /** True when a stored alert names a model trained on synthetic data (the page then says SYNTHETIC). */
+    public boolean hasSyntheticModel() throws SQLException {
+        return count("SELECT COUNT(*) FROM (SELECT 1 FROM sightings WHERE doc LIKE '%\"model\":{\"name\":\"%synthetic%' "
+                + "LIMIT 1) x") > 0;
+    }
+
     public long quarantineCount() throws SQLException {
         return count("SELECT COUNT(*) FROM quarantine");
     }

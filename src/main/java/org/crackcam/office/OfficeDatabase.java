@@ -34,6 +34,9 @@ public final class OfficeDatabase implements AutoCloseable {
     private final BlockingQueue<Connection> pool;
     private final List<Connection> all = new ArrayList<>();
     private volatile boolean closed;
+    /** When each connection was last given back; one idle longer than 10 s is checked before use. */
+    private final java.util.Map<Connection, Long> lastUsed = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final long IDLE_CHECK_NANOS = 10_000_000_000L;
 
     private OfficeDatabase(String url, Dialect dialect, Properties props, int size) throws SQLException {
         this.url = url;
@@ -138,7 +141,9 @@ public final class OfficeDatabase implements AutoCloseable {
             if (c == null) {
                 throw new SQLException("no free database connection within 30 s");
             }
-            if (c.isClosed() || (dialect == Dialect.POSTGRESQL && !c.isValid(2))) {
+            Long last = lastUsed.get(c);
+            boolean idle = last == null || System.nanoTime() - last > IDLE_CHECK_NANOS;
+            if (c.isClosed() || (dialect == Dialect.POSTGRESQL && idle && !c.isValid(2))) {
                 all.remove(c);
                 try {
                     c.close();
@@ -167,6 +172,7 @@ public final class OfficeDatabase implements AutoCloseable {
         } catch (SQLException ex) {
             Logger.debug("office database: rollback on release failed: {}", ex.getMessage());
         }
+        lastUsed.put(c, System.nanoTime());
         pool.offer(c);
     }
 

@@ -59,6 +59,8 @@ public final class OfficeServer implements AutoCloseable {
     private static final Pattern IMAGE = Pattern.compile(
             "/api/sightings/([0-9a-f-]{36})/(overlay|mask|region|crop-(\\d{1,3}))");
     private static final String COOKIE = "crackcam_office";
+    /** Shown on every page while alerts from a model trained on synthetic data are stored. */
+    static final String SYNTHETIC_BANNER = "SYNTHETIC DATA: alerts from a model trained on synthetic tiles";
 
     private final CrackStore store;
     private final Config config;
@@ -169,6 +171,7 @@ public final class OfficeServer implements AutoCloseable {
                 ObjectNode c = JSON.createObjectNode();
                 c.put("tile_url", config.tileUrl());
                 c.put("tile_attribution", config.tileAttribution());
+                c.put("banner", store.hasSyntheticModel() ? SYNTHETIC_BANNER : null);
                 c.putPOJO("statuses", CrackFilter.STATUSES);
                 c.putPOJO("types", CrackFilter.TYPES);
                 json(ex, c);

@@ -31,6 +31,7 @@ public final class StaticMap {
         ObjectNode cfg = data.putObject("config");
         cfg.put("tile_url", tileUrl);
         cfg.put("tile_attribution", attribution);
+        cfg.put("banner", store.hasSyntheticModel() ? OfficeServer.SYNTHETIC_BANNER : null);
         data.set("cracks", JSON.valueToTree(cracks));
         ObjectNode thumbs = data.putObject("thumbs");
         for (CrackStore.Crack c : cracks) {

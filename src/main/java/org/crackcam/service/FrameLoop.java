@@ -128,8 +128,9 @@ public final class FrameLoop {
                     }
                     continue;
                 }
-                process(frame, wall, pos);
-                notifier.watchdog();
+                if (process(frame, wall, pos)) {
+                    notifier.watchdog(); // a frame that failed in inference does not feed it
+                }
                 notifier.status(statusLine());
             }
         } finally {
@@ -153,7 +154,8 @@ public final class FrameLoop {
         }
     }
 
-    private void process(VideoFrame frame, long wall, Optional<Position> pos) {
+    /** One frame through the processor and the listeners; false when inference failed on it. */
+    private boolean process(VideoFrame frame, long wall, Optional<Position> pos) {
         long t0 = System.nanoTime();
         FrameResult r;
         try {
@@ -165,10 +167,10 @@ public final class FrameLoop {
                         + ": " + e.getMessage(), e);
             }
             fail("inference on frame " + frame.index + ": " + e.getMessage(), e);
-            return;
+            return false;
         } catch (RuntimeException e) {
             fail("inference on frame " + frame.index + ": " + e.getMessage(), e);
-            return;
+            return false;
         }
         for (DetectionListener l : listeners) {
             try {
@@ -178,6 +180,7 @@ public final class FrameLoop {
             }
         }
         metrics.frameProcessed((System.nanoTime() - t0) / 1e6, r.hasCrack(), pos.isPresent());
+        return true;
     }
 
     private void fail(String message, RuntimeException e) {

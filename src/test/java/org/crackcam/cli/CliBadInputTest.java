@@ -47,6 +47,9 @@ class CliBadInputTest {
     @TempDir
     static Path tmp;
 
+    /** A loopback port where nothing listens (an unreachable broker). */
+    static int closedPort;
+
     /** Arguments of one case, built from the fixtures directory. */
     interface Args {
         String[] of(Path dir) throws Exception;
@@ -198,7 +201,14 @@ class CliBadInputTest {
                     "cannot create the directory", d -> config(d, "run", "badoutbox.yaml")),
             // damaged input: 6
             new Case("video with 20 kB of garbage mid-file", "replay corrupt.mp4", 6,
-                    "frame(s) decoded with errors, more than --max-decode-errors 0", d -> replay(d, "corrupt.mp4")));
+                    "frame(s) decoded with errors, more than --max-decode-errors 0", d -> replay(d, "corrupt.mp4")),
+            // undelivered: 7
+            new Case("alerts not acknowledged within --drain-timeout (broker down; alerts kept in the outbox)",
+                    "replay V --broker tcp://HOST:PORT --drain-timeout 1", 7,
+                    "not acknowledged by the broker within the drain timeout; they stay in the outbox",
+                    d -> a("replay", p(d, "cracks.mp4"), "--out", p(d, "out-und"), "--bundle", BUNDLE, "--every", "3",
+                            "--broker", "tcp://127.0.0.1:" + closedPort, "--drain-timeout", "1", "--device", "van-test",
+                            "--outbox", p(d, "outbox-und"))));
 
     static Stream<Case> cases() {
         return CASES.stream();
@@ -224,6 +234,12 @@ class CliBadInputTest {
         Files.writeString(d.resolve("ca.pem"), "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n");
         Files.createDirectories(d.resolve("a-dir"));
         Files.write(d.resolve("huge.png"), pngHeader(100_000, 100_000));
+        // the first 5 s of the SYNTHETIC demo drive (cracks from 3 s on), no re-encoding
+        TestVideos.ffmpeg(d.resolve("cracks.mp4"), "-i", Path.of("models/demo/drive.mp4").toAbsolutePath().toString(),
+                "-t", "5", "-c", "copy");
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closedPort = s.getLocalPort(); // nothing listens there once closed
+        }
         bundles(d);
         configs(d);
     }
@@ -325,10 +341,29 @@ class CliBadInputTest {
             assertEquals("{\"earlier\": true}\n", Files.readString(detections),
                     "a bundle error is found before any output file is touched");
         }
+        if (c.exit() == ExitCodes.UNDELIVERED) {
+            try (Stream<Path> files = Files.list(tmp.resolve("outbox-und"))) {
+                assertTrue(files.anyMatch(f -> f.toString().endsWith(".alert")), "the alerts stay in the outbox");
+            }
+        }
         if (c.input().startsWith("one bad image")) {
             assertTrue(Files.isRegularFile(tmp.resolve("ex5").resolve("tile2.json")), "the image after the bad one");
             assertTrue(r.err().contains("photo.jpg: not a readable image"), r.err());
         }
+    }
+
+    /** A good configuration: check-config verifies the bundle and counts the tiles in the file camera's frame. */
+    @Test
+    void checkConfigVerifiesTheBundleAndTheTilesOfAGoodConfiguration() throws Exception {
+        Path cfg = tmp.resolve("good.yaml");
+        Files.writeString(cfg, String.join("\n", "device:", "  id: van", "camera:", "  kind: file", "  url: small.mp4",
+                "tiles:", "  roi: \"rect:0.125,0.5,0.875,0.9444\"", "  rows: 2",
+                "model:", "  bundle: " + TestBundles.EDGE_SYNTHETIC.toAbsolutePath(), ""));
+        CliRunner.Run r = CliRunner.run("check-config", cfg.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("edge-synthetic verified: ") && r.out().contains("graph(s), sha256 and input/output contract match"),
+                r.out());
+        assertTrue(r.out().contains("tiles in the 960x540 frame"), r.out());
     }
 
     /** The table as it appears in docs/runtime.md. */

@@ -130,7 +130,7 @@ class BrokerDeliveryTest {
             assertEquals(made, new LinkedHashSet<>(made.stream().filter(got::contains).toList()));
             assertEquals(n, got.size());
             assertEquals(madePairs, subPairs, "distinct (alert_id, revision) at mosquitto_sub = alerts made");
-            Set<String> stored = listen.awaitStored(madePairs, Duration.ofSeconds(60));
+            Set<String> stored = listen.awaitStored(madePairs, Duration.ofSeconds(120));
             String summary = listen.stop();
             assertEquals(madePairs, stored, "alerts stored by listen = alerts made; " + summary);
             assertTrue(summary.contains(" 0 quarantined"), summary);

@@ -83,7 +83,7 @@ class CrashAndTlsTest {
             missing.removeAll(got);
             assertEquals(Set.of(), missing, "alerts fsync'd before the kill but never delivered");
             assertEquals(madePairs, subPairs, "distinct (alert_id, revision) at mosquitto_sub = alerts made");
-            Set<String> inOffice = listen.awaitStored(madePairs, Duration.ofSeconds(90));
+            Set<String> inOffice = listen.awaitStored(madePairs, Duration.ofSeconds(180));
             String summary = listen.stop();
             assertEquals(madePairs, inOffice, "alerts stored by listen = alerts made; " + summary);
             assertTrue(summary.contains(" 0 quarantined"), summary);

@@ -308,13 +308,16 @@ class ListenQuarantineTest {
     void groupReadableArchiveIs0750And0640() throws Exception {
         Path out = tmp.resolve("shared");
         AlertArchive archive = AlertArchive.open(out, AlertArchive.DEFAULT_MAX_ALERT_BYTES, FileModes.GROUP_READABLE);
-        assertEquals(AlertArchive.Outcome.STORED, archive.accept(TOPIC, TestAlerts.valid(DEVICE, 5).json()));
+        byte[] valid = TestAlerts.valid(DEVICE, 5).json();
+        var doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(valid);
+        int images = (doc.has("region") ? 1 : 0) + doc.path("crops").size(); // schema 2: region and crops too
+        assertEquals(AlertArchive.Outcome.STORED, archive.accept(TOPIC, valid));
         assertEquals(AlertArchive.Outcome.QUARANTINED, archive.accept(TOPIC, "x".getBytes(StandardCharsets.UTF_8)));
         assertEquals("rwxr-x---", mode(out));
         assertEquals("rwxr-x---", mode(out.resolve("quarantine")));
         try (Stream<Path> s = Stream.concat(Files.list(out), Files.list(out.resolve("quarantine")))) {
             List<Path> all = s.filter(Files::isRegularFile).toList();
-            assertEquals(4 + 2, all.size(), all.toString()); // json, mask, overlay, index + msg, reason
+            assertEquals(4 + images + 2, all.size(), all.toString()); // json, mask, overlay, index (+ region, crops) + msg, reason
             for (Path p : all) {
                 assertEquals("rw-r-----", mode(p), p.toString());
             }
@@ -324,6 +327,21 @@ class ListenQuarantineTest {
         AlertArchive.open(out);
         assertEquals("rwx------", mode(out));
         assertEquals("rw-------", mode(out.resolve("index.html")));
+    }
+
+    @Test
+    void imagesLostInACrashAreExtractedAgainFromTheJson() throws Exception {
+        Path out = tmp.resolve("crash");
+        Alert a = TestAlerts.valid(DEVICE, 6);
+        assertEquals(AlertArchive.Outcome.STORED, AlertArchive.open(out).accept(TOPIC, a.json()));
+        Path mask = out.resolve(a.id() + ".mask.png");
+        Path overlay = out.resolve(a.id() + ".overlay.jpg");
+        Files.delete(mask);
+        Files.write(overlay, new byte[0]); // renamed but never written back: empty after a power cut
+        AlertArchive.open(out);
+        assertArrayEquals(image(a, "mask"), Files.readAllBytes(mask));
+        assertArrayEquals(image(a, "overlay"), Files.readAllBytes(overlay));
+        assertEquals("rw-------", mode(mask));
     }
 
     @Test

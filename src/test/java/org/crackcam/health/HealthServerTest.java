@@ -84,6 +84,39 @@ public class HealthServerTest {
         }
     }
 
+    /**
+     * Frames arrive (the capture counter grows) but none is processed: 503 with the reason after
+     * the stall bound, 200 again after the next processed frame; frames that stop arriving are
+     * not a stall.
+     */
+    @Test
+    void healthzReportsFramesArrivingButNotProcessed() throws Exception {
+        ServiceMetrics m = new ServiceMetrics("van-07", "cpu");
+        java.util.concurrent.atomic.AtomicLong captured = new java.util.concurrent.atomic.AtomicLong();
+        m.source(captured::get, () -> 0, () -> 0, () -> 0, () -> true);
+        m.loopStarted();
+        try (HealthServer s = HealthServer.start(0, m, 60.0, 0.6)) {
+            captured.addAndGet(5);
+            m.frameProcessed(5.0, false, false);
+            assertEquals(200, get(s, "/healthz").statusCode());
+            for (int i = 0; i < 10; i++) { // the camera goes on, the sampler skips everything
+                captured.incrementAndGet();
+                m.frameSkipped();
+                Thread.sleep(100);
+            }
+            HttpResponse<String> r = get(s, "/healthz");
+            assertEquals(503, r.statusCode(), r.body());
+            assertTrue(r.body().contains("frames arrive but none processed for"), r.body());
+            assertTrue(r.body().contains("1 processed, 10 skipped"), r.body());
+            assertTrue(parse(get(s, "/metrics").body()).get("crackcam_processing_stalled_seconds") > 0.6);
+            m.frameProcessed(5.0, false, false);
+            assertEquals(200, get(s, "/healthz").statusCode(), "processing again");
+            Thread.sleep(800); // nothing arrives at all: not a stall (stale_after_s is the bound for that)
+            assertEquals(0.0, m.stalledSeconds());
+            assertEquals(200, get(s, "/healthz").statusCode());
+        }
+    }
+
     @Test
     void statusDocumentForTheRetainedTopic() throws Exception {
         ServiceMetrics m = new ServiceMetrics("van-07", "tensorrt");

@@ -83,7 +83,8 @@ final class DemoAlerts {
         List<byte[]> out = new ArrayList<>();
         for (JsonNode d : base) {
             ObjectNode n = d.deepCopy();
-            n.put("alert_id", v7Like(salt + "/" + d.get("alert_id").asText()));
+            String old = d.get("alert_id").asText();
+            n.put("alert_id", idLike(salt + "/" + old, old.charAt(14)));
             n.put("time", Instant.parse(d.get("time").asText()).plusMillis(shiftMs).toString());
             if (device != null) {
                 n.put("device_id", device);
@@ -95,9 +96,14 @@ final class DemoAlerts {
 
     /** A UUID with version 7 and variant bits (the v1 schema's pattern), derived from a name. */
     static String v7Like(String name) {
+        return idLike(name, '7');
+    }
+
+    /** A UUID of the given version digit (7 for schema 1 alerts, 8 for schema 2), derived from a name. */
+    static String idLike(String name, char version) {
         try {
             byte[] h = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
-            h[6] = (byte) ((h[6] & 0x0f) | 0x70);
+            h[6] = (byte) ((h[6] & 0x0f) | (Character.digit(version, 16) << 4));
             h[8] = (byte) ((h[8] & 0x3f) | 0x80);
             StringBuilder s = new StringBuilder();
             for (int i = 0; i < 16; i++) {

@@ -118,7 +118,7 @@ class OfficeBrowserTest {
         }
         // an alert whose source name is HTML, 30 m beside the drive (a crack of its own)
         ObjectNode evil = demo.get(0).deepCopy();
-        evil.put("alert_id", DemoAlerts.v7Like("evil"));
+        evil.put("alert_id", DemoAlerts.idLike("evil", '8'));
         evil.with("source").put("name", EVIL);
         evil.with("position").put("lat", evil.at("/position/lat").asDouble() + 0.0003);
         receiver.accept(null, DemoAlerts.bytes(evil));
@@ -139,13 +139,14 @@ class OfficeBrowserTest {
         browser.executeScript("window.notReloaded = 42;");
         // live: a new sighting elsewhere appears without a reload
         ObjectNode late = demo.get(1).deepCopy();
-        late.put("alert_id", DemoAlerts.v7Like("late"));
+        late.put("alert_id", DemoAlerts.idLike("late", '8'));
         late.with("position").put("lat", late.at("/position/lat").asDouble() - 0.0003);
         wait.until(d -> "live on".equals(d.findElement(By.id("live")).getAttribute("class")));
         receiver.accept(null, DemoAlerts.bytes(late));
         wait.until(d -> d.findElements(By.cssSelector("#crack-list tbody tr")).size() == cracks + 1);
         assertEquals(42L, browser.executeScript("return window.notReloaded;"), "updated live, not reloaded");
-        browser.executeScript("document.querySelector('path.crack-marker').dispatchEvent(new MouseEvent('click', {bubbles: true}))");
+        browser.executeScript("const m = document.querySelectorAll('path.crack-marker');"
+                + " m[Math.floor(m.length / 2)].dispatchEvent(new MouseEvent('click', {bubbles: true}))");
         Thread.sleep(500);
         shot("office-map.png");
 
@@ -157,7 +158,10 @@ class OfficeBrowserTest {
         assertEquals(3, browser.findElements(By.cssSelector("#sightings .sighting")).size());
         assertEquals(6, browser.findElements(By.cssSelector("#trend circle")).size(), "3 points x (length, area)");
         wait.until(d -> !d.findElements(By.cssSelector(".sighting .box")).isEmpty());
+        browser.manage().window().setSize(new Dimension(1400, 1500)); // the sightings below the fold too
+        Thread.sleep(300);
         shot("office-crack.png");
+        browser.manage().window().setSize(new Dimension(1400, 900));
 
         // the crack page of the HTML alert: shown as text, nothing injected
         browser.get(base + "crack?id=" + evilId);

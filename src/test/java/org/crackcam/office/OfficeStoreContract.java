@@ -62,6 +62,11 @@ abstract class OfficeStoreContract {
         List<JsonNode> base = DemoAlerts.documents();
         receiver.importFolder(DemoAlerts.outbox());
         long cracks = store.crackCount();
+        // the demo itself ended with its alerts in the office: a static map page with every crack
+        Path page = DemoAlerts.outbox().resolveSibling("office.html");
+        String html = Files.readString(page);
+        assertTrue(html.contains("id=\"static-data\"") && html.contains("\"latestAlertId\""), "static map page " + page);
+        assertEquals(cracks, html.split("\"latestAlertId\"", -1).length - 1, "one crack per record on the demo's page");
         long sightings = store.sightingCount();
         assertTrue(cracks >= 20, "the demo drive should give at least 20 cracks, got " + cracks);
         // one pass: every accepted alert is its own crack (the vehicle's tracker merged the frames already)
@@ -202,7 +207,7 @@ abstract class OfficeStoreContract {
         badId.put("alert_id", "../../etc/passwd");
         receiver.accept(null, DemoAlerts.bytes(badId));
         ObjectNode extra = good.deepCopy();
-        extra.put("alert_id", DemoAlerts.v7Like("extra"));
+        extra.put("alert_id", DemoAlerts.idLike("extra", '8'));
         extra.put("unexpected", 1);
         receiver.accept(null, DemoAlerts.bytes(extra));
         AlertReceiver small = new AlertReceiver(new AlertIntake(1024), store);
@@ -230,24 +235,17 @@ abstract class OfficeStoreContract {
         assertEquals("-0.5", Exports.cell("-0.5"));
         assertEquals("\"a,\"\"b\"\"\"", Exports.cell("a,\"b\""));
 
-        // the dataset: schema-2 style crops on two judged cracks (store-level; v1 alerts carry none)
-        byte[] jpg = jpeg();
-        List<Long> ids = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            Sighting s = at(DemoAlerts.v7Like("crop" + i), "v" + i, 0, 100 * i, 10, 0);
-            ObjectNode doc = (ObjectNode) s.doc();
-            ObjectNode crop = doc.putArray("crops").addObject();
-            crop.put("x", 0).put("y", 0).put("size", 112);
-            crop.putObject("image").put("media_type", "image/jpeg").put("width", 112).put("height", 112)
-                    .put("data", Base64.getEncoder().encodeToString(jpg));
-            ids.add(store.store(s, 0).crackId());
-        }
+        // the dataset from the demo's own raw tile crops (schema 2): judge three cracks
+        List<Long> ids = all.stream().map(CrackStore.Crack::id).sorted().limit(3).toList();
         store.addVerdict(ids.get(0), "confirmed", "", "a", 1);
         store.addVerdict(ids.get(1), "not_crack", "", "a", 1);
         store.addVerdict(ids.get(2), "repaired", "", "a", 1);
+        int expectCrack = crops(ids.get(0));
+        int expectNoCrack = crops(ids.get(1));
+        assertTrue(expectCrack > 0 && expectNoCrack > 0, "schema 2 alerts carry raw crops");
         Path root = tmp.resolve("office-dataset");
         Exports.DatasetCounts counts = Exports.dataset(store, root, 0, false);
-        assertEquals(2, counts.total(), "confirmed -> crack, not a crack -> no_crack, repaired left out");
+        assertEquals(expectCrack + expectNoCrack, counts.total(), "confirmed -> crack, not a crack -> no_crack, repaired left out");
         int crack = 0;
         int noCrack = 0;
         for (Map.Entry<String, Map<String, Integer>> e : counts.counts().entrySet()) {
@@ -259,15 +257,43 @@ abstract class OfficeStoreContract {
                 }
             }
         }
-        assertEquals(1, crack);
-        assertEquals(1, noCrack);
+        assertEquals(expectCrack, crack);
+        assertEquals(expectNoCrack, noCrack);
+        try (var tree = Files.walk(root)) {
+            for (Path jpg : tree.filter(p -> p.toString().endsWith(".jpg")).toList()) {
+                var img = javax.imageio.ImageIO.read(jpg.toFile());
+                assertTrue(img != null && img.getWidth() > 0 && img.getWidth() == img.getHeight(), jpg + " is a square tile");
+            }
+        }
         assertTrue(Files.exists(root.resolve("dataset.json")));
         assertFalse(Files.exists(tmp.resolve("office-dataset.partial")));
+        // the project's own reader sees the same counts (tools/data/layout.py)
+        if (Files.isExecutable(Path.of("/usr/bin/python3"))) {
+            Process py = new ProcessBuilder("/usr/bin/python3", "-c", "import json, sys; from pathlib import Path; "
+                    + "from tools.data import layout; print(json.dumps(layout.count(Path(sys.argv[1]))))", root.toString())
+                    .redirectErrorStream(true).start();
+            String got = new String(py.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            assertEquals(0, py.waitFor(), got);
+            JsonNode c = DemoAlerts.JSON.readTree(got.lines().reduce((a, b) -> b).orElse("{}"));
+            for (Map.Entry<String, Map<String, Integer>> e : counts.counts().entrySet()) {
+                for (String cls : List.of("crack", "no_crack")) {
+                    assertEquals((int) e.getValue().get(cls), c.path(e.getKey()).path(cls).asInt(), got);
+                }
+            }
+        }
         Set<String> splits = new HashSet<>();
         for (long id = 1; id <= 1000; id++) {
             splits.add(Exports.split(id, 0));
         }
         assertEquals(Set.of("train", "val", "test"), splits);
+    }
+
+    private int crops(long crack) throws Exception {
+        int n = 0;
+        for (CrackStore.SightingRow r : store.sightings(crack)) {
+            n += store.document(r.alertId()).orElseThrow().path("crops").size();
+        }
+        return n;
     }
 
     /** A 112x112 grey JPEG with a dark line (a stand-in tile). */

@@ -92,12 +92,26 @@ final class PgServer {
         return unavailable;
     }
 
-    /** A new empty database; returns its JDBC URL (user postgres, no password). */
-    String newDatabase() throws SQLException {
+    /**
+     * A new empty database; returns its JDBC URL (user postgres, no password). Copied from a
+     * template that already has the postgis extension (creating it takes seconds; the office's
+     * migration then finds it and goes on).
+     */
+    synchronized String newDatabase() throws SQLException {
+        if (DATABASES.get() == 0) {
+            try (Connection c = DriverManager.getConnection(url("postgres"), "postgres", "");
+                 Statement s = c.createStatement()) {
+                s.execute("CREATE DATABASE office_template");
+            }
+            try (Connection c = DriverManager.getConnection(url("office_template"), "postgres", "");
+                 Statement s = c.createStatement()) {
+                s.execute("CREATE EXTENSION postgis");
+            }
+        }
         String name = "office_" + DATABASES.incrementAndGet();
         try (Connection c = DriverManager.getConnection(url("postgres"), "postgres", "");
              Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + name);
+            s.execute("CREATE DATABASE " + name + " TEMPLATE office_template");
         }
         return url(name);
     }

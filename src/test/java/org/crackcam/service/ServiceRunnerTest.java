@@ -181,6 +181,12 @@ class ServiceRunnerTest {
             assertTrue(await(() -> metrics(health).get("crackcam_frames_processed_total") >= before + 5, 60_000),
                     "processing again after the server restart");
             assertEquals(200, healthz(health));
+            // and at its rate again: the sampler's schedule follows the capture clock across the reconnect
+            double p0 = metrics(health).get("crackcam_frames_processed_total");
+            Thread.sleep(5000);
+            double rate = (metrics(health).get("crackcam_frames_processed_total") - p0) / 5;
+            System.out.printf("rtsp service after the restart: %.1f frames/s processed (target 4)%n", rate);
+            assertTrue(rate >= 0.4 * 4 && rate <= 4 * 1.25, "processed rate after the restart: " + rate);
             m = metrics(health);
             System.out.printf("rtsp service (%s): processed %.0f, with crack %.0f, skipped %.0f, dropped %.0f, "
                             + "reconnects %.0f%n", drive ? "synthetic e2e drive" : "testsrc",
@@ -323,8 +329,17 @@ class ServiceRunnerTest {
             return new org.crackcam.pipeline.FrameResult(source, frame.index, frame.timestampMicros, wall,
                     frame.width, frame.height, java.util.List.of(), null, null, pos);
         };
+        // sd_notify through a stand-in for systemd-notify that records its arguments
+        Path notifyLog = dir.resolve("notify.log");
+        Path notify = dir.resolve("fake-systemd-notify");
+        Files.writeString(notify, "#!/bin/sh\necho \"$@\" >> '" + notifyLog + "'\n");
+        notify.toFile().setExecutable(true);
+        SystemdNotifier notifier = new SystemdNotifier(Map.of("NOTIFY_SOCKET", "fake-socket", "WATCHDOG_USEC", "1000000"),
+                notify.toString());
+        Check watchdogs = () -> Files.exists(notifyLog)
+                && Files.readAllLines(notifyLog).stream().filter(l -> l.contains("WATCHDOG=1")).count() > 0;
         try (ServiceRunner service = ServiceRunner.open(ConfigLoader.load(cfg), blocking, "test", "test-model",
-                "0".repeat(64), new SystemdNotifier(Map.of(), "true"))) {
+                "0".repeat(64), notifier)) {
             Thread loop = new Thread(() -> {
                 try {
                     service.run();
@@ -334,13 +349,20 @@ class ServiceRunnerTest {
             }, "test-service");
             loop.start();
             assertTrue(await(() -> calls.get() >= 4, 30_000));
-            assertEquals(200, healthz(health), "just stalled: within the bound");
             assertTrue(await(() -> healthz(health) == 503, 10_000), "unhealthy once stalled > 1.5 s");
             String body = healthzBody(health);
             assertTrue(body.contains("frames arrive but none processed"), body);
             assertTrue(metrics(health).get("crackcam_processing_stalled_seconds") > 1.5);
+            assertTrue(watchdogs.holds(), "WATCHDOG=1 sent while frames were processed");
+            Thread.sleep(1500); // let the sender thread finish what was queued before the stall
+            long fed = Files.readAllLines(notifyLog).stream().filter(l -> l.contains("WATCHDOG=1")).count();
+            Thread.sleep(1500); // three watchdog intervals of 0.5 s, still stalled
+            assertEquals(fed, Files.readAllLines(notifyLog).stream().filter(l -> l.contains("WATCHDOG=1")).count(),
+                    "no WATCHDOG=1 while processing is stalled");
             release.countDown();
             assertTrue(await(() -> healthz(health) == 200, 10_000), "healthy again: " + healthzBody(health));
+            assertTrue(await(() -> Files.readAllLines(notifyLog).stream().filter(l -> l.contains("WATCHDOG=1"))
+                    .count() > fed, 10_000), "fed again once frames are processed");
             service.requestStop();
             loop.join(15_000);
         }
