@@ -1,23 +1,15 @@
 package org.crackcam.cli;
 
-import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.random.RandomGenerator;
 
 import org.crackcam.alerts.AlertContext;
 import org.crackcam.delivery.AlertArchive;
+import org.crackcam.delivery.AlertSubscriber;
 import org.crackcam.delivery.DeliveryOptions;
-import org.crackcam.delivery.AlertTransport;
-import org.crackcam.delivery.Backoff;
 import org.crackcam.delivery.FileModes;
 import org.crackcam.delivery.MqttSettings;
-import org.crackcam.delivery.PahoTransport;
 import org.crackcam.pipeline.CrackcamException;
 import org.tinylog.Logger;
 import picocli.CommandLine.ArgGroup;
@@ -88,90 +80,36 @@ public final class ListenCommand implements Callable<Integer> {
             throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
                     "--max-alert-bytes must be >= 1024, got " + maxAlertBytes);
         }
-        String id = clientId != null ? clientId : "crackcam-listen-" + hostName();
+        String id = clientId != null ? clientId : AlertSubscriber.defaultClientId("listen");
         MqttSettings settings = security.applyTo(MqttSettings.of(broker, "listen").withClientId(id));
         AlertArchive archive = AlertArchive.open(out, maxAlertBytes, FileModes.of(groupReadable));
-        String topic = "crackcam/" + device + "/alerts";
-        Semaphore lost = new Semaphore(0);
-        AtomicBoolean storageFailed = new AtomicBoolean();
-        CountDownLatch done = new CountDownLatch(1);
-        PahoTransport transport = new PahoTransport(settings, null, cause -> {
-            Logger.warn("{}; reconnecting", PahoTransport.describe(settings.brokerUri(),
-                    cause == null ? new java.io.IOException("closed") : cause));
-            lost.release();
-        });
-        transport.subscribeOnConnect(topic, 1, (t, payload) -> {
+        AlertSubscriber subscriber = new AlertSubscriber("listen", settings, AlertSubscriber.alertTopics(device, null))
+                .stopGrace(Duration.ofSeconds(3)) // let the summary line out before the JVM halts
+                .whileConnected(() -> flushIndex(archive, false));
+        Logger.info("listen: writing to {}", out);
+        subscriber.run((topic, payload) -> {
             synchronized (archive) {
                 try {
-                    archive.accept(t, payload);
+                    archive.accept(topic, payload);
                 } catch (java.io.IOException ex) {
-                    // The only exception that leaves this callback: Paho then drops the connection
-                    // without a PUBACK and the broker keeps the message (bad messages never get here).
+                    // Bad messages are quarantined and acknowledged; only a folder that cannot be
+                    // written leaves a message unacknowledged.
                     Logger.error("listen: cannot write to {} ({}); message not acknowledged, the broker sends it again",
                             out, ex.getMessage());
-                    storageFailed.set(true);
-                    throw ex;
+                    return AlertSubscriber.Ack.refused(ex);
                 }
                 if (count > 0 && archive.storedCount() + archive.updatedCount() >= count) {
-                    done.countDown();
+                    subscriber.stop();
                 }
+                return AlertSubscriber.Ack.KEPT;
             }
+        }, () -> {
+            flushIndex(archive, true);
+            synchronized (archive) {
+                spec.commandLine().getOut().println("listen: " + archive.summaryLine());
+            }
+            spec.commandLine().getOut().flush();
         });
-        CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            done.countDown();
-            try {
-                finished.await(3, TimeUnit.SECONDS); // let the summary line out before the JVM halts
-            } catch (InterruptedException ignored) {
-                // halting anyway
-            }
-        }, "crackcam-listen-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
-        Backoff backoff = new Backoff(settings.backoffBase(), settings.backoffCap(), RandomGenerator.getDefault());
-        String lastLogged = null;
-        try {
-            while (done.getCount() > 0) {
-                if (storageFailed.getAndSet(false)) { // disk full or the like: do not spin on redeliveries
-                    done.await(backoff.next().toMillis(), TimeUnit.MILLISECONDS);
-                    continue;
-                }
-                try {
-                    transport.connect();
-                } catch (AlertTransport.TransportException ex) {
-                    Duration d = backoff.next();
-                    if (!ex.getMessage().equals(lastLogged)) {
-                        Logger.warn("{}; retrying with back-off (next in {} ms)", ex.getMessage(), d.toMillis());
-                        lastLogged = ex.getMessage();
-                    }
-                    done.await(d.toMillis(), TimeUnit.MILLISECONDS);
-                    continue;
-                }
-                backoff.reset();
-                lastLogged = null;
-                Logger.info("listening on {} at {} as {}; writing to {}", topic, settings.brokerUri(), id, out);
-                lost.drainPermits();
-                while (done.getCount() > 0 && !lost.tryAcquire(500, TimeUnit.MILLISECONDS)) {
-                    flushIndex(archive, false);
-                    if (!transport.isConnected()) {
-                        break;
-                    }
-                }
-            }
-        } finally {
-            transport.disconnect(500);
-            transport.close();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException ignored) {
-                // already shutting down
-            }
-        }
-        flushIndex(archive, true);
-        synchronized (archive) {
-            spec.commandLine().getOut().println("listen: " + archive.summaryLine());
-        }
-        spec.commandLine().getOut().flush();
-        finished.countDown();
         return ExitCodes.OK;
     }
 
@@ -187,14 +125,6 @@ public final class ListenCommand implements Callable<Integer> {
             } catch (java.io.IOException ex) {
                 Logger.warn("listen: cannot rewrite index.html: {}", ex.getMessage());
             }
-        }
-    }
-
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._-]", "-");
-        } catch (Exception ex) {
-            return "office";
         }
     }
 }

@@ -9,26 +9,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.random.RandomGenerator;
+import java.util.concurrent.atomic.AtomicLong;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.crackcam.delivery.AlertTransport;
-import org.crackcam.delivery.Backoff;
+import org.crackcam.delivery.AlertSubscriber;
 import org.crackcam.delivery.DeliveryOptions;
 import org.crackcam.delivery.MqttSettings;
-import org.crackcam.delivery.PahoTransport;
 import org.crackcam.pipeline.CrackcamException;
 import org.tinylog.Logger;
 import picocli.CommandLine.ArgGroup;
@@ -191,7 +186,7 @@ public final class OfficeCommand implements Callable<Integer> {
             }
             try {
                 if (broker != null) {
-                    receive(receiver, out);
+                    receive(receiver);
                     out.printf("office: %s%n", receiver.summary());
                 } else {
                     new CountDownLatch(1).await(); // serve until interrupted
@@ -254,75 +249,28 @@ public final class OfficeCommand implements Callable<Integer> {
     }
 
     /** Subscribes and stores until interrupted (or --count messages); reconnects with back-off. */
-    private void receive(AlertReceiver receiver, java.io.PrintWriter out) {
-        String id = clientId != null ? clientId : "crackcam-office-" + hostName();
+    private void receive(AlertReceiver receiver) {
+        String id = clientId != null ? clientId : AlertSubscriber.defaultClientId("office");
         MqttSettings settings = security.applyTo(MqttSettings.of(broker, "office").withClientId(id));
-        if (sharedGroup != null && !sharedGroup.matches("[A-Za-z0-9._-]{1,64}")) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                    "--shared-group '" + sharedGroup + "': 1..64 characters from A-Z a-z 0-9 . _ -");
-        }
-        String topic = (sharedGroup != null ? "$share/" + sharedGroup + "/" : "") + "crackcam/+/alerts";
-        Semaphore lost = new Semaphore(0);
-        CountDownLatch done = new CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
-        PahoTransport transport = new PahoTransport(settings, null, cause -> {
-            Logger.warn("{}; reconnecting", PahoTransport.describe(settings.brokerUri(),
-                    cause == null ? new IOException("closed") : cause));
-            lost.release();
-        });
-        transport.subscribeOnConnect(topic, 1, (t, payload) -> {
-            try {
-                receiver.accept(t, payload);
-            } catch (java.sql.SQLException ex) {
-                Logger.error("office: cannot store an alert ({}); not acknowledged, the broker sends it again",
-                        ex.getMessage());
-                throw ex;
-            }
-            if (count > 0 && received.incrementAndGet() >= count) {
-                done.countDown();
-            }
-        });
-        Thread hook = new Thread(done::countDown, "crackcam-office-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
-        Backoff backoff = new Backoff(settings.backoffBase(), settings.backoffCap(), RandomGenerator.getDefault());
+        String topics = AlertSubscriber.alertTopics("+", sharedGroup);
+        AlertSubscriber subscriber = new AlertSubscriber("office", settings, topics);
+        AtomicLong received = new AtomicLong();
         try {
-            while (done.getCount() > 0) {
+            subscriber.run((topic, payload) -> {
                 try {
-                    transport.connect();
-                } catch (AlertTransport.TransportException ex) {
-                    Duration d = backoff.next();
-                    Logger.warn("{}; retrying in {} ms", ex.getMessage(), d.toMillis());
-                    done.await(d.toMillis(), TimeUnit.MILLISECONDS);
-                    continue;
+                    receiver.accept(topic, payload);
+                } catch (java.sql.SQLException ex) {
+                    Logger.error("office: cannot store an alert ({}); not acknowledged, the broker sends it again",
+                            ex.getMessage());
+                    return AlertSubscriber.Ack.refused(ex);
                 }
-                backoff.reset();
-                Logger.info("office: subscribed to {} at {} as {}", topic, settings.brokerUri(), id);
-                lost.drainPermits();
-                while (done.getCount() > 0 && !lost.tryAcquire(500, TimeUnit.MILLISECONDS)) {
-                    if (!transport.isConnected()) {
-                        break;
-                    }
+                if (count > 0 && received.incrementAndGet() >= count) {
+                    subscriber.stop();
                 }
-            }
+                return AlertSubscriber.Ack.KEPT;
+            }, null);
         } catch (InterruptedException stop) {
             Logger.info("office: stopping (interrupted)");
-        } finally {
-            transport.disconnect(500);
-            transport.close();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException ignored) {
-                // shutting down
-            }
-        }
-    }
-
-    private static String hostName() {
-        try {
-            String h = InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._-]", "-");
-            return h.length() > 40 ? h.substring(0, 40) : h;
-        } catch (IOException ex) {
-            return "office";
         }
     }
 
