@@ -39,7 +39,10 @@ public final class PackingPrefetcher implements AutoCloseable {
     public enum BackPressure {
         /** Wait for the consumer (files: no frame is lost). */
         BLOCK,
-        /** Take back the oldest packed frame that the consumer has not taken yet and count it (live cameras: fresh frames). */
+        /**
+         * After each frame read while no slot is free, take back the oldest packed frame that the
+         * consumer has not taken yet and count it (live cameras: fresh frames); one more slot.
+         */
         DROP_OLDEST
     }
 
@@ -93,7 +96,9 @@ public final class PackingPrefetcher implements AutoCloseable {
         this.inner = inner;
         this.tiling = tiling;
         this.hold = hold;
-        int n = depth + hold;
+        // DROP_OLDEST: one spare slot, so that the packing thread can read the next frame while
+        // the consumer holds its slots and one packed frame waits
+        int n = depth + hold + (backPressure == BackPressure.DROP_OLDEST ? 1 : 0);
         this.full = new ArrayBlockingQueue<>(n + 1); // every slot plus END
         this.free = new ArrayBlockingQueue<>(n);
         for (int i = 0; i < n; i++) {
@@ -126,26 +131,10 @@ public final class PackingPrefetcher implements AutoCloseable {
         return dropped.get();
     }
 
-    /** A free slot; under DROP_OLDEST, the oldest packed frame not yet taken when none is free. */
-    private PackedFrame freeSlot() throws InterruptedException {
-        if (backPressure == BackPressure.DROP_OLDEST) {
-            PackedFrame s = free.poll();
-            if (s != null) {
-                return s;
-            }
-            s = full.poll(); // END is never in the queue while this thread runs
-            if (s != null) {
-                dropped.incrementAndGet();
-                return s;
-            }
-        }
-        return free.take();
-    }
-
     private void packLoop() {
         try {
             while (!closed) {
-                PackedFrame s = freeSlot();
+                PackedFrame s = free.take();
                 boolean more;
                 try {
                     more = inner.next(s.frame());
@@ -163,6 +152,15 @@ public final class PackingPrefetcher implements AutoCloseable {
                 if (!more) {
                     full.put(END);
                     return;
+                }
+                if (backPressure == BackPressure.DROP_OLDEST && free.isEmpty()) {
+                    // the consumer is behind: the oldest packed frame it has not taken makes room
+                    // for the next read (only after a frame was read, so the newest is never lost)
+                    PackedFrame old = full.poll();
+                    if (old != null) {
+                        dropped.incrementAndGet();
+                        free.add(old);
+                    }
                 }
                 full.put(s);
             }
