@@ -15,10 +15,12 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 
+import org.crackcam.explain.Components;
 import org.crackcam.pipeline.DetectionListener;
 import org.crackcam.pipeline.FrameResult;
 import org.crackcam.pipeline.Position;
 import org.crackcam.pipeline.TileResult;
+import org.crackcam.position.Geo;
 import org.tinylog.Logger;
 
 /**
@@ -64,9 +66,9 @@ public final class CrackTracker implements DetectionListener {
     private long nextTrackId;
     private long eventsEmitted;
     private long framesSeen;
-    private int[] labels;
-    private int[] stack;
-    private int stamp;
+    private final Components components = new Components();
+    /** The frame's mask inside the flagged tiles, over their bounding box (reused). */
+    private byte[] inFlagged;
 
     public CrackTracker(TrackerConfig config, Consumer<CrackEvent> sink) {
         this.config = Objects.requireNonNull(config, "config");
@@ -209,15 +211,9 @@ public final class CrackTracker implements DetectionListener {
         return metresBetween(t.firstPosition.get(), f.position().get()) < config.maxDistanceMetres();
     }
 
-    /** Great-circle distance (haversine, mean Earth radius) in metres. */
+    /** Great-circle distance in metres ({@link Geo#distanceMetres}). */
     static double metresBetween(Position a, Position b) {
-        double p1 = Math.toRadians(a.latitude());
-        double p2 = Math.toRadians(b.latitude());
-        double dp = p2 - p1;
-        double dl = Math.toRadians(b.longitude() - a.longitude());
-        double h = Math.sin(dp / 2) * Math.sin(dp / 2)
-                + Math.cos(p1) * Math.cos(p2) * Math.sin(dl / 2) * Math.sin(dl / 2);
-        return 2 * 6_371_008.8 * Math.asin(Math.min(1, Math.sqrt(h)));
+        return Geo.distanceMetres(a.latitude(), a.longitude(), b.latitude(), b.longitude());
     }
 
     /**
@@ -289,68 +285,43 @@ public final class CrackTracker implements DetectionListener {
         return out;
     }
 
-    /** Bounding boxes of the 8-connected mask components inside the flagged tiles. */
+    /**
+     * Bounding boxes of the 8-connected mask components ({@link Components}) inside the flagged
+     * tiles: the mask is copied, tile by tile, into a buffer spanning the flagged tiles (zero
+     * elsewhere) and labelled once.
+     */
     private List<Box> components(FrameResult f, List<TileResult> flagged) {
         int w = f.width(), h = f.height();
-        if (labels == null || labels.length != w * h) {
-            labels = new int[w * h];
-            stack = new int[w * h];
-        }
-        byte[] m = f.crackMask();
-        stamp += 1;
-        if (stamp == Integer.MAX_VALUE) { // wrap: clear once in a long while
-            java.util.Arrays.fill(labels, 0);
-            stamp = 1;
+        Box span = null;
+        for (TileResult t : flagged) {
+            Box tb = clip(tileBox(t), w, h);
+            if (tb.area() > 0) {
+                span = span == null ? tb : span.union(tb);
+            }
         }
         List<Box> out = new ArrayList<>();
+        if (span == null || span.area() == 0) {
+            return out;
+        }
+        int sw = span.width(), sh = span.height();
+        if (inFlagged == null || inFlagged.length < sw * sh) {
+            inFlagged = new byte[sw * sh];
+        } else {
+            java.util.Arrays.fill(inFlagged, 0, sw * sh, (byte) 0);
+        }
+        byte[] m = f.crackMask();
         for (TileResult t : flagged) {
             Box tb = clip(tileBox(t), w, h);
             for (int y = tb.y(); y < tb.bottom(); y++) {
-                for (int x = tb.x(); x < tb.right(); x++) {
-                    int i = y * w + x;
-                    if (m[i] == 0 || labels[i] == stamp) {
-                        continue;
-                    }
-                    int minX = x, maxX = x, minY = y, maxY = y;
-                    int top = 0;
-                    stack[top++] = i;
-                    labels[i] = stamp;
-                    while (top > 0) {
-                        int p = stack[--top];
-                        int px = p % w, py = p / w;
-                        minX = Math.min(minX, px);
-                        maxX = Math.max(maxX, px);
-                        minY = Math.min(minY, py);
-                        maxY = Math.max(maxY, py);
-                        for (int dy = -1; dy <= 1; dy++) {
-                            int yy = py + dy;
-                            if (yy < 0 || yy >= h) {
-                                continue;
-                            }
-                            for (int dx = -1; dx <= 1; dx++) {
-                                int xx = px + dx;
-                                int q = yy * w + xx;
-                                if (xx >= 0 && xx < w && m[q] != 0 && labels[q] != stamp && inFlagged(xx, yy, flagged)) {
-                                    labels[q] = stamp;
-                                    stack[top++] = q;
-                                }
-                            }
-                        }
-                    }
-                    out.add(new Box(minX, minY, maxX - minX + 1, maxY - minY + 1));
-                }
+                System.arraycopy(m, y * w + tb.x(), inFlagged, (y - span.y()) * sw + tb.x() - span.x(), tb.width());
             }
+        }
+        int n = components.label(inFlagged, sh, sw);
+        for (int c = 1; c < n; c++) {
+            out.add(new Box(span.x() + components.left(c), span.y() + components.top(c), components.width(c),
+                    components.height(c)));
         }
         return out;
-    }
-
-    private static boolean inFlagged(int x, int y, List<TileResult> flagged) {
-        for (TileResult t : flagged) {
-            if (x >= t.x() && y >= t.y() && x < t.x() + t.size() && y < t.y() + t.size()) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static int find(int[] parent, int i) {
