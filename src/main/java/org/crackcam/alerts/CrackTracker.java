@@ -1,8 +1,5 @@
 package org.crackcam.alerts;
 
-import java.awt.BasicStroke;
-import java.awt.Color;
-import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.util.ArrayList;
@@ -15,7 +12,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 
+import org.bytedeco.opencv.opencv_core.Mat;
 import org.crackcam.explain.Components;
+import org.crackcam.explain.OverlayRenderer;
 import org.crackcam.pipeline.DetectionListener;
 import org.crackcam.pipeline.FrameResult;
 import org.crackcam.pipeline.Position;
@@ -456,58 +455,17 @@ public final class CrackTracker implements DetectionListener {
     }
 
     /**
-     * The frame scaled down to at most {@code maxWidth} pixels wide (box filter), crack pixels
-     * tinted red in proportion to their share of each output pixel (the crack-shaped mask when the
-     * frame has one, else the C1C region), the crack box outlined.
+     * The alert overlay of the best frame ({@link OverlayRenderer#renderAlert}): the frame scaled
+     * to at most {@code maxWidth} pixels wide, this crack's mask inside {@code box} tinted red (the
+     * crack-shaped mask when the frame has one, else the C1C region), the box outlined.
      */
     static BufferedImage renderOverlay(FrameResult f, Box box, int maxWidth) {
-        int w = f.width();
-        int h = f.height();
-        int ow = Math.min(maxWidth, w);
-        int oh = Math.max(1, (int) Math.round((double) h * ow / w));
-        BufferedImage img = new BufferedImage(ow, oh, BufferedImage.TYPE_3BYTE_BGR);
-        byte[] dst = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
-        byte[] bgr = f.frameBgr();
-        byte[] mask = f.crackShapeOrRegion();
-        for (int oy = 0; oy < oh; oy++) {
-            int y0 = (int) ((long) oy * h / oh);
-            int y1 = Math.max(y0 + 1, (int) ((long) (oy + 1) * h / oh));
-            for (int ox = 0; ox < ow; ox++) {
-                int x0 = (int) ((long) ox * w / ow);
-                int x1 = Math.max(x0 + 1, (int) ((long) (ox + 1) * w / ow));
-                long sb = 0, sg = 0, sr = 0, sm = 0;
-                for (int y = y0; y < y1; y++) {
-                    int row = y * w;
-                    for (int x = x0; x < x1; x++) {
-                        int p = row + x;
-                        if (bgr != null) {
-                            sb += bgr[3 * p] & 0xff;
-                            sg += bgr[3 * p + 1] & 0xff;
-                            sr += bgr[3 * p + 2] & 0xff;
-                        }
-                        if (mask != null && mask[p] != 0) {
-                            sm++;
-                        }
-                    }
-                }
-                int n = (y1 - y0) * (x1 - x0);
-                double a = Math.min(1.0, 3.0 * sm / n) * 0.75;
-                int d = 3 * (oy * ow + ox);
-                dst[d] = (byte) Math.round((sb / (double) n) * (1 - a));
-                dst[d + 1] = (byte) Math.round((sg / (double) n) * (1 - a));
-                dst[d + 2] = (byte) Math.round((sr / (double) n) * (1 - a) + 255 * a);
-            }
+        try (Mat m = OverlayRenderer.renderAlert(f.frameBgr(), f.width(), f.height(), f.crackShapeOrRegion(),
+                box.x(), box.y(), box.width(), box.height(), maxWidth)) {
+            BufferedImage img = new BufferedImage(m.cols(), m.rows(), BufferedImage.TYPE_3BYTE_BGR);
+            byte[] dst = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
+            m.data().get(dst);
+            return img;
         }
-        Graphics2D g = img.createGraphics();
-        try {
-            g.setColor(Color.YELLOW);
-            g.setStroke(new BasicStroke(1f));
-            double s = (double) ow / w;
-            g.drawRect((int) Math.floor(box.x() * s), (int) Math.floor(box.y() * s),
-                    Math.max(1, (int) Math.ceil(box.width() * s)), Math.max(1, (int) Math.ceil(box.height() * s)));
-        } finally {
-            g.dispose();
-        }
-        return img;
     }
 }
