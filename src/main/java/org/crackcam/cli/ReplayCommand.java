@@ -97,7 +97,8 @@ final class ReplayCommand implements Callable<Integer> {
             r = Replay.run(bundle, tiling,
                     new Replay.Options(video, dir, selector, realtime, maxOverlays, allFrames,
                             progress != null ? progress : System.console() != null, label, relevanceBatch.value()),
-                    System.err, alerts == null ? List.of() : List.of(alerts));
+                    System.err, alerts == null ? List.of() // positions from <video>.gpx beside it, as demo does
+                            : List.of(org.crackcam.office.DemoOffice.withTrack(alerts, video)));
             var s = r.summary();
             spec.commandLine().getOut().printf("%s: %s frames, %s flagged -> %s%n", video,
                     s.get("frames_processed"), s.get("frames_flagged"), dir.resolve("summary.json"));

@@ -16,16 +16,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.crackcam.alerts.AlertContext;
-import org.crackcam.alerts.AlertSchema;
-import org.crackcam.delivery.MessageQuarantine.Reason;
+import org.crackcam.delivery.AlertChecks.Reason;
+import org.crackcam.delivery.AlertChecks.Rejected;
 import org.crackcam.pipeline.CrackcamException;
 import org.tinylog.Logger;
 
@@ -36,12 +32,10 @@ import org.tinylog.Logger;
  * a second, see {@link #flushIndexIfDue}), and
  * {@code quarantine/} for messages that cannot be stored ({@link MessageQuarantine}).
  *
- * <p>Each message is checked in this order, the first failure quarantining it with its reason:
- * size ({@code maxAlertBytes}), JSON object, {@code alert_id} a lower-case UUID and
- * {@code device_id} a valid device id (whole-string matches: a trailing newline is not
- * accepted), the topic {@code crackcam/<device_id>/alerts} naming the same device, the schema,
- * every image decoding as what it says it is ({@link AlertImages}), and no other content stored
- * under the same {@code (alert_id, revision)}.
+ * <p>Each message is checked by {@link AlertChecks} (the checker {@code crackcam office} uses
+ * too): size ({@code maxAlertBytes}), JSON object, strict ids, topic device, schema, images; the
+ * first failure quarantines it with its reason. Then no other content may be stored under the
+ * same {@code (alert_id, revision)} ({@link AlertChecks#sameEvent}).
  *
  * <p>Dedupe by {@code (alert_id, revision)} ({@code revision} absent = 0, as in schema 1): the
  * same pair with the same content is a QoS 1 duplicate (counted, dropped); a higher revision
@@ -67,11 +61,9 @@ public final class AlertArchive {
     static final long INDEX_INTERVAL_NANOS = 1_000_000_000L;
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
-    private static final Pattern TOPIC = Pattern.compile("crackcam/([^/]*)/alerts");
 
     private final Path dir;
-    private final AlertSchema schema;
+    private final AlertChecks checks;
     private final int maxAlertBytes;
     private final FileModes modes;
     private final MessageQuarantine quarantine;
@@ -84,10 +76,10 @@ public final class AlertArchive {
     private boolean indexDirty;
     private long lastIndexWrite = System.nanoTime() - INDEX_INTERVAL_NANOS - 1;
 
-    private AlertArchive(Path dir, AlertSchema schema, int maxAlertBytes, FileModes modes,
+    private AlertArchive(Path dir, AlertChecks checks, int maxAlertBytes, FileModes modes,
                          MessageQuarantine quarantine) {
         this.dir = dir;
-        this.schema = schema;
+        this.checks = checks;
         this.maxAlertBytes = maxAlertBytes;
         this.modes = modes;
         this.quarantine = quarantine;
@@ -113,7 +105,7 @@ public final class AlertArchive {
         }
         try {
             modes.directory(dir);
-            AlertArchive a = new AlertArchive(dir, AlertSchema.load(), maxAlertBytes, modes,
+            AlertArchive a = new AlertArchive(dir, new AlertChecks(maxAlertBytes, "--max-alert-bytes"), maxAlertBytes, modes,
                     MessageQuarantine.open(dir, modes, QUARANTINE_MAX_BYTES));
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
                 for (Path p : ds) {
@@ -123,7 +115,7 @@ public final class AlertArchive {
                     modes.apply(p);
                     String name = p.getFileName().toString();
                     String id = name.endsWith(".json") ? name.substring(0, name.length() - 5) : "";
-                    if (!ID.matcher(id).matches()) {
+                    if (!AlertChecks.isAlertId(id)) {
                         continue;
                     }
                     try {
@@ -144,20 +136,6 @@ public final class AlertArchive {
         }
     }
 
-    /** A message refused for a {@link Reason}. */
-    private static final class Rejected extends Exception {
-        final Reason reason;
-        final String alertId;
-        final Long revision;
-
-        Rejected(Reason reason, String detail, String alertId, Long revision) {
-            super(detail, null, false, false);
-            this.reason = reason;
-            this.alertId = alertId;
-            this.revision = revision;
-        }
-    }
-
     /**
      * Checks and stores one message, or quarantines it (see class comment).
      *
@@ -174,60 +152,18 @@ public final class AlertArchive {
             Logger.error(ex, "listen: internal error on a message on {}; quarantined", topic);
             r = new Rejected(Reason.INTERNAL_ERROR, ex.toString(), null, null);
         }
-        quarantine.put(topic, payload, maxAlertBytes, r.reason, oneLine(r.getMessage()), r.alertId, r.revision);
+        quarantine.put(topic, payload, maxAlertBytes, r.reason(), r.getMessage(), r.alertId(), r.revision());
         indexChanged();
         return Outcome.QUARANTINED;
     }
 
     private Outcome store(String topic, byte[] payload) throws Rejected, IOException {
-        if (payload.length > maxAlertBytes) {
-            throw new Rejected(Reason.TOO_LARGE, payload.length + " bytes, more than the limit of " + maxAlertBytes
-                    + " (--max-alert-bytes)", null, null);
-        }
-        JsonNode doc;
-        try {
-            doc = JSON.readTree(payload);
-        } catch (JsonProcessingException ex) {
-            throw new Rejected(Reason.NOT_JSON, "not JSON: " + ex.getOriginalMessage(), null, null);
-        }
-        if (doc == null || !doc.isObject()) {
-            throw new Rejected(Reason.NOT_JSON, "not a JSON object", null, null);
-        }
-        JsonNode idNode = doc.get("alert_id");
-        String id = idNode != null && idNode.isTextual() ? idNode.asText() : null;
-        if (id == null || !ID.matcher(id).matches()) {
-            throw new Rejected(Reason.BAD_ID, "alert_id " + quote(idNode) + " is not a lower-case UUID", null, null);
-        }
-        Long revision = doc.path("revision").canConvertToLong() && doc.path("revision").isIntegralNumber()
-                ? doc.get("revision").asLong() : null;
-        JsonNode deviceNode = doc.get("device_id");
-        String device = deviceNode != null && deviceNode.isTextual() ? deviceNode.asText() : null;
-        if (!AlertContext.isValidDeviceId(device)) {
-            throw new Rejected(Reason.BAD_ID, "device_id " + quote(deviceNode)
-                    + " is not 1..64 characters from A-Z a-z 0-9 . _ -", id, revision);
-        }
-        Matcher m = TOPIC.matcher(topic);
-        if (!m.matches()) {
-            throw new Rejected(Reason.DEVICE_MISMATCH, "topic " + quote(topic) + " is not crackcam/<device>/alerts",
-                    id, revision);
-        }
-        if (!m.group(1).equals(device)) {
-            throw new Rejected(Reason.DEVICE_MISMATCH, "device_id '" + device + "' differs from the topic's device "
-                    + quote(m.group(1)), id, revision);
-        }
-        List<String> errors = schema.validate(doc);
-        if (!errors.isEmpty()) {
-            throw new Rejected(Reason.SCHEMA, "fails the schema " + quote(doc.get("schema")) + ": "
-                    + String.join("; ", errors.subList(0, Math.min(3, errors.size())))
-                    + (errors.size() > 3 ? "; " + (errors.size() - 3) + " more" : ""), id, revision);
-        }
-        List<AlertImages.Image> images;
-        try {
-            images = AlertImages.verifyAll(doc);
-        } catch (AlertImages.BadImage ex) {
-            throw new Rejected(Reason.BAD_IMAGE, ex.getMessage(), id, revision);
-        }
-        long rev = revision == null ? 0 : revision;
+        AlertChecks.Checked c = checks.check(topic, payload);
+        String id = c.alertId();
+        ObjectNode doc = c.doc();
+        List<AlertImages.Image> images = c.images();
+        String device = c.deviceId();
+        long rev = c.revision();
         Long have = revisions.get(id);
         if (have != null && rev < have) {
             stale++;
@@ -236,14 +172,14 @@ public final class AlertArchive {
         }
         if (have != null && rev == have) {
             JsonNode old = readStored(id);
-            if (sameEvent(doc, old)) {
+            if (AlertChecks.sameEvent(doc, old)) {
                 duplicates++;
                 Logger.debug("listen: duplicate alert {} revision {} dropped", id, rev);
                 return Outcome.DUPLICATE;
             }
             if (old != null) {
                 throw new Rejected(Reason.ID_COLLISION, "alert_id " + id + " revision " + rev
-                        + " is stored already with different content", id, revision);
+                        + " is stored already with different content", id, c.revisionField());
             }
             // the stored file is unreadable: this copy replaces it
         }
@@ -259,22 +195,6 @@ public final class AlertArchive {
         }
         stored++;
         return Outcome.STORED;
-    }
-
-    /**
-     * Whether two documents with the same (alert_id, revision) describe the same event: equal in
-     * every field but {@code time}, the wall-clock time of the sighting, which differs when the
-     * same drive is replayed again (docs/alerts.md: a re-run is a duplicate, not a collision).
-     */
-    static boolean sameEvent(JsonNode doc, JsonNode old) {
-        if (doc == null || old == null || !doc.isObject() || !old.isObject()) {
-            return false;
-        }
-        com.fasterxml.jackson.databind.node.ObjectNode a = ((com.fasterxml.jackson.databind.node.ObjectNode) doc).deepCopy();
-        com.fasterxml.jackson.databind.node.ObjectNode b = ((com.fasterxml.jackson.databind.node.ObjectNode) old).deepCopy();
-        a.remove("time");
-        b.remove("time");
-        return a.equals(b);
     }
 
     /** The stored JSON of {@code id}, or null when it cannot be read. */
@@ -557,26 +477,5 @@ public final class AlertArchive {
             }
         });
         return b.toString();
-    }
-
-    /** A value for a log line or reason file: quoted, control characters shown as \\uXXXX, at most 80 characters. */
-    private static String quote(Object v) {
-        if (v == null) {
-            return "(missing)";
-        }
-        String s = v instanceof JsonNode n ? (n.isTextual() ? n.asText() : n.toString()) : v.toString();
-        StringBuilder b = new StringBuilder("'");
-        s.codePoints().limit(80).forEach(c -> {
-            if (Character.getType(c) == Character.CONTROL) {
-                b.append(String.format("\\u%04x", c));
-            } else {
-                b.appendCodePoint(c);
-            }
-        });
-        return b.append(s.codePointCount(0, s.length()) > 80 ? "…'" : "'").toString();
-    }
-
-    private static String oneLine(String s) {
-        return s == null ? "" : s.replaceAll("[\\r\\n]+", " ");
     }
 }

@@ -16,6 +16,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.crackcam.delivery.AlertChecks.Reason;
 import org.tinylog.Logger;
 
 /**
@@ -23,35 +24,13 @@ import org.tinylog.Logger;
  * store, each kept for inspection as {@code <UTC time>-<sha256 prefix>.msg} (the payload as
  * received; the first {@code keepBytes} bytes of an oversized one) with a sidecar
  * {@code <same name>.reason.json}: {@code {"reason": code, "detail": one line, "topic", "received",
- * "bytes", "kept_bytes", "alert_id", "revision"}}. Counted per {@link Reason}.
+ * "bytes", "kept_bytes", "alert_id", "revision"}}. Counted per {@link Reason} ({@link AlertChecks}).
  *
  * <p>The payloads kept are bounded by {@code maxKeptBytes} in all (counted over this folder):
  * beyond it only the reason is written (a flood of bad messages cannot fill the disk through
  * here). Not thread-safe: used by {@link AlertArchive} under its lock.
  */
 public final class MessageQuarantine {
-
-    /** Why a message was quarantined; {@link #code} is what the reason file and the summary say. */
-    public enum Reason {
-        TOO_LARGE("too-large"),
-        NOT_JSON("not-json"),
-        BAD_ID("bad-id"),
-        DEVICE_MISMATCH("device-mismatch"),
-        SCHEMA("schema"),
-        BAD_IMAGE("bad-image"),
-        ID_COLLISION("id-collision"),
-        INTERNAL_ERROR("internal-error");
-
-        private final String code;
-
-        Reason(String code) {
-            this.code = code;
-        }
-
-        public String code() {
-            return code;
-        }
-    }
 
     static final String DIR = "quarantine";
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -346,7 +346,21 @@ public final class Outbox {
         return quarantined.get();
     }
 
-    /** Why {@code raw} is not a valid outbox file for {@code alertId}, or null when it is. */
+    /**
+     * The alert JSON of the bytes of an outbox file, checked against its header (as {@link #read}
+     * does; any alert id). Used by {@code crackcam office --import-outbox}.
+     *
+     * @throws IllegalArgumentException naming the problem when the file does not hold
+     */
+    public static byte[] payload(byte[] raw) {
+        String problem = check(raw, null);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+        return java.util.Arrays.copyOfRange(raw, indexOf(raw, (byte) '\n') + 1, raw.length);
+    }
+
+    /** Why {@code raw} is not a valid outbox file for {@code alertId} (null: any), or null when it is. */
     static String check(byte[] raw, String alertId) {
         int nl = indexOf(raw, (byte) '\n');
         if (nl < 0 || nl > 200) {
@@ -376,7 +390,7 @@ public final class Outbox {
             if (doc == null || !doc.isObject()) {
                 return "not a JSON object";
             }
-            if (!alertId.equals(doc.path("alert_id").asText())) {
+            if (alertId != null && !alertId.equals(doc.path("alert_id").asText())) {
                 return "alert_id differs from the file name";
             }
         } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {

@@ -9,11 +9,14 @@ package org.crackcam.evaluate;
  *       interval may be shorter. A pixel is all of its colour channels.</li>
  *   <li>Insertion input {@code i_n}: the image on the first n pixels, the insertion substrate
  *       elsewhere. Deletion input {@code d_n}: the deletion substrate on the first n pixels,
- *       the image elsewhere.</li>
+ *       the image elsewhere. A per-step substrate ({@link Substrate#ROAD}) is imputed afresh for
+ *       each input from the pixels not yet inserted / already deleted.</li>
  *   <li>Score: the scorer's probability of the class given by the caller.</li>
  *   <li>Area: trapezoid rule over x = n / (H·W) ∈ [0, 1]; scores are probabilities in [0, 1],
  *       so both areas lie in [0, 1]. ID = Insertion − Deletion.</li>
  * </ul>
+ *
+ * <p>Not thread-safe (keeps the ROAD imputer's work state); one instance per thread.
  */
 public final class InsertionDeletion {
     /**

@@ -1,19 +1,17 @@
 package org.crackcam.office;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
+import org.crackcam.delivery.AlertChecks;
+import org.crackcam.delivery.Outbox;
 import org.crackcam.pipeline.CrackcamException;
 import org.tinylog.Logger;
 
@@ -27,8 +25,6 @@ public final class AlertReceiver {
     /** Bytes of a quarantined payload kept for inspection. */
     static final int QUARANTINE_KEEP_BYTES = 64 * 1024;
     private static final Pattern OUTBOX_FILE = Pattern.compile("\\d{20}-[0-9a-f-]{36}\\.alert");
-    private static final Pattern LISTEN_FILE = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.json");
-    private static final String OUTBOX_MAGIC = "crackcam-outbox/1";
 
     private final AlertIntake intake;
     private final CrackStore store;
@@ -36,6 +32,7 @@ public final class AlertReceiver {
     private final AtomicLong merged = new AtomicLong();
     private final AtomicLong revised = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
+    private final AtomicLong stale = new AtomicLong();
     private final AtomicLong quarantined = new AtomicLong();
 
     public AlertReceiver(AlertIntake intake, CrackStore store) {
@@ -53,21 +50,30 @@ public final class AlertReceiver {
         long now = System.currentTimeMillis();
         AlertIntake.Checked c = intake.check(topic, payload);
         if (!c.ok()) {
-            store.quarantine(topic, c.reason(), payload, QUARANTINE_KEEP_BYTES, now);
-            quarantined.incrementAndGet();
-            Logger.warn("office: message on {} quarantined: {}", topic == null ? "(file)" : topic, c.reason());
+            quarantine(topic, c.reason(), payload, now);
             return;
         }
-        CrackStore.Stored s = store.store(c.sighting(), now);
+        Sighting si = c.sighting();
+        CrackStore.Stored s = store.store(si, now);
         switch (s.outcome()) {
             case NEW_CRACK -> newCracks.incrementAndGet();
             case MERGED -> merged.incrementAndGet();
             case REVISED -> revised.incrementAndGet();
             case DUPLICATE -> duplicates.incrementAndGet();
+            case STALE -> stale.incrementAndGet();
+            case COLLISION -> quarantine(topic, new AlertChecks.Rejected(AlertChecks.Reason.ID_COLLISION, "alert_id "
+                    + si.alertId() + " revision " + si.revision() + " is stored already with different content",
+                    si.alertId(), (long) si.revision()).describe(), payload, now);
             default -> throw new IllegalStateException(s.outcome().name());
         }
         Logger.debug("office: alert {} from {}: {} (crack {})", c.sighting().alertId(), c.sighting().deviceId(),
                 s.outcome(), s.crackId());
+    }
+
+    private void quarantine(String topic, String reason, byte[] payload, long now) throws SQLException {
+        store.quarantine(topic, reason, payload, QUARANTINE_KEEP_BYTES, now);
+        quarantined.incrementAndGet();
+        Logger.warn("office: message on {} quarantined: {}", topic == null ? "(file)" : topic, reason);
     }
 
     /**
@@ -82,7 +88,8 @@ public final class AlertReceiver {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 String n = p.getFileName().toString();
-                if (OUTBOX_FILE.matcher(n).matches() || LISTEN_FILE.matcher(n).matches()) {
+                if (OUTBOX_FILE.matcher(n).matches()
+                        || (n.endsWith(".json") && AlertChecks.isAlertId(n.substring(0, n.length() - 5)))) {
                     files.add(p);
                 }
             }
@@ -94,9 +101,9 @@ public final class AlertReceiver {
             byte[] payload;
             try {
                 byte[] raw = Files.readAllBytes(p);
-                payload = p.getFileName().toString().endsWith(".alert") ? outboxPayload(raw) : raw;
+                payload = p.getFileName().toString().endsWith(".alert") ? Outbox.payload(raw) : raw;
             } catch (IOException | IllegalArgumentException ex) {
-                String why = p.getFileName() + ": " + ex.getMessage();
+                String why = AlertChecks.Reason.BAD_FILE.code() + ": " + p.getFileName() + ": " + ex.getMessage();
                 try {
                     store.quarantine(null, why, new byte[0], 0, System.currentTimeMillis());
                 } catch (SQLException sq) {
@@ -116,38 +123,6 @@ public final class AlertReceiver {
         return files.size();
     }
 
-    /** The alert JSON of an outbox file, after checking its header (length and SHA-256). */
-    static byte[] outboxPayload(byte[] raw) {
-        int nl = -1;
-        for (int i = 0; i < Math.min(raw.length, 200); i++) {
-            if (raw[i] == '\n') {
-                nl = i;
-                break;
-            }
-        }
-        if (nl < 0) {
-            throw new IllegalArgumentException("no outbox header line");
-        }
-        String[] h = new String(raw, 0, nl, StandardCharsets.US_ASCII).split(" ");
-        if (h.length != 3 || !h[0].equals(OUTBOX_MAGIC)) {
-            throw new IllegalArgumentException("header is not '" + OUTBOX_MAGIC + " <length> <sha256>'");
-        }
-        int len = raw.length - nl - 1;
-        if (!h[1].equals(Integer.toString(len))) {
-            throw new IllegalArgumentException("header says " + h[1] + " bytes, file has " + len);
-        }
-        byte[] body = java.util.Arrays.copyOfRange(raw, nl + 1, raw.length);
-        try {
-            String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
-            if (!sha.equals(h[2])) {
-                throw new IllegalArgumentException("SHA-256 differs from the header");
-            }
-        } catch (NoSuchAlgorithmException ex) {
-            throw new IllegalStateException(ex);
-        }
-        return body;
-    }
-
     public long newCracks() {
         return newCracks.get();
     }
@@ -164,14 +139,20 @@ public final class AlertReceiver {
         return duplicates.get();
     }
 
+    /** Messages with a lower revision than the one stored (ignored). */
+    public long stale() {
+        return stale.get();
+    }
+
     public long quarantined() {
         return quarantined.get();
     }
 
-    /** "N new crack(s), N merged, N revised, N duplicate(s), N quarantined". */
+    /** "N new crack(s), N merged, N revised, N duplicate(s), N older revision(s), N quarantined". */
     public String summary() {
         return newCracks.get() + " new crack(s), " + merged.get() + " sighting(s) merged into known cracks, "
-                + revised.get() + " revised, " + duplicates.get() + " duplicate(s) dropped, " + quarantined.get()
+                + revised.get() + " revised, " + duplicates.get() + " duplicate(s) dropped, " + stale.get()
+                + " older revision(s) ignored, " + quarantined.get()
                 + " quarantined";
     }
 }

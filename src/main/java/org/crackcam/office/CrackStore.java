@@ -17,12 +17,17 @@ import java.util.function.LongConsumer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.crackcam.delivery.AlertChecks;
+import org.tinylog.Logger;
 
 /**
  * Sightings, cracks, verdicts and the quarantine in the {@link OfficeDatabase}.
  *
- * <p>{@link #store} runs one transaction per alert: dedupe by (alert_id, revision) — an id stored
- * at the same or a higher revision is a duplicate, a higher revision replaces the stored one —
+ * <p>{@link #store} runs one transaction per alert: dedupe by (alert_id, revision) as
+ * {@code crackcam listen} does — the same pair with the same content but for {@code time} is a
+ * duplicate ({@link org.crackcam.delivery.AlertChecks#sameEvent}), with other content a collision
+ * (nothing stored; the caller quarantines it), a lower revision is stale, a higher one replaces
+ * the stored one —
  * then the {@link MergeRule}, then the crack's aggregates recomputed from its sightings. Merges
  * are serialised: by a lock in this process, and on PostgreSQL also by a transaction-scoped
  * advisory lock, so several office instances on one database never create two records for one
@@ -31,7 +36,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 public final class CrackStore {
 
     /** What {@link #store} did with a sighting. */
-    public enum Outcome { NEW_CRACK, MERGED, REVISED, DUPLICATE }
+    public enum Outcome { NEW_CRACK, MERGED, REVISED, DUPLICATE, STALE, COLLISION }
 
     /** The result of {@link #store}. */
     public record Stored(Outcome outcome, long crackId) {
@@ -106,7 +111,7 @@ public final class CrackStore {
         } finally {
             mergeLock.unlock();
         }
-        if (r.outcome() != Outcome.DUPLICATE) {
+        if (r.outcome() != Outcome.DUPLICATE && r.outcome() != Outcome.STALE && r.outcome() != Outcome.COLLISION) {
             for (LongConsumer l : listeners) {
                 l.accept(r.crackId());
             }
@@ -115,14 +120,17 @@ public final class CrackStore {
     }
 
     private Stored storeIn(Connection c, Sighting s, long receivedMs) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement("SELECT revision, crack_id FROM sightings WHERE alert_id = ?")) {
+        try (PreparedStatement p = c.prepareStatement("SELECT revision, crack_id, doc FROM sightings WHERE alert_id = ?")) {
             p.setString(1, s.alertId());
             try (ResultSet rs = p.executeQuery()) {
                 if (rs.next()) {
                     int rev = rs.getInt(1);
                     long crack = rs.getLong(2);
-                    if (rev >= s.revision()) {
-                        return new Stored(Outcome.DUPLICATE, crack);
+                    if (rev > s.revision()) {
+                        return new Stored(Outcome.STALE, crack);
+                    }
+                    if (rev == s.revision()) {
+                        return new Stored(sameEvent(s, rs.getString(3)) ? Outcome.DUPLICATE : Outcome.COLLISION, crack);
                     }
                     try (PreparedStatement d = c.prepareStatement("DELETE FROM sightings WHERE alert_id = ?")) {
                         d.setString(1, s.alertId());
@@ -144,6 +152,17 @@ public final class CrackStore {
         insertSighting(c, s, crack, receivedMs);
         refresh(c, crack);
         return new Stored(match.isPresent() ? Outcome.MERGED : Outcome.NEW_CRACK, crack);
+    }
+
+    /** Whether {@code s} is the stored document {@code storedDoc} again (a QoS 1 duplicate or a re-run). */
+    private static boolean sameEvent(Sighting s, String storedDoc) {
+        try {
+            return AlertChecks.sameEvent(s.doc(), JSON.readTree(storedDoc));
+        } catch (JsonProcessingException ex) {
+            Logger.warn("office: the stored alert {} cannot be read ({}); the new copy counts as a collision",
+                    s.alertId(), ex.getOriginalMessage());
+            return false;
+        }
     }
 
     private Optional<Long> nearest(Connection c, Sighting s) throws SQLException {
@@ -170,7 +189,7 @@ public final class CrackStore {
             bind(p, args);
             try (ResultSet rs = p.executeQuery()) {
                 while (rs.next()) {
-                    double d = MergeRule.haversineM(s.lat(), s.lon(), rs.getDouble(2), rs.getDouble(3));
+                    double d = org.crackcam.position.Geo.distanceMetres(s.lat(), s.lon(), rs.getDouble(2), rs.getDouble(3));
                     double or = rs.getDouble(4);
                     if (rs.wasNull()) {
                         or = Double.NaN;

@@ -18,7 +18,7 @@ import org.tinylog.Logger;
 /**
  * What {@code crackcam demo} needs from the office: positions from the GPX track beside the drive
  * ({@code drive.gpx} next to {@code drive.mp4}; the shipped one is SYNTHETIC, see
- * tools/data/gps_track.py), and, at the end, the demo's outbox imported into
+ * tools/data/gps_track.py) — {@code crackcam replay} takes them the same way — and, at the end, the demo's outbox imported into
  * {@code <out>/office.sqlite} with a static map page {@code <out>/office.html}.
  */
 public final class DemoOffice {
@@ -46,7 +46,7 @@ public final class DemoOffice {
         try {
             ParsedTrack t = TrackFiles.read(gpx, TrackFiles.Format.GPX);
             positions = TrackFiles.source(t, Optional.empty(), MAX_GAP_S);
-            Logger.info("demo: positions from {} ({} fixes)", gpx, t.track().size());
+            Logger.info("alert positions from {} ({} fixes)", gpx, t.track().size());
         } catch (IOException ex) {
             throw new CrackcamException(CrackcamException.Kind.INPUT, "cannot read the track " + gpx + ": " + ex.getMessage(), ex);
         }

@@ -2,6 +2,8 @@ package org.crackcam.office;
 
 import java.time.Duration;
 
+import org.crackcam.position.Geo;
+
 /**
  * When a new sighting is the same crack as an existing record (docs/office.md, "Merge rule").
  *
@@ -22,7 +24,7 @@ import java.time.Duration;
 public record MergeRule(double distanceM, double orientationDeg, int frameSlack, Duration passGap) {
 
     /** Mean Earth radius in metres (IUGG), the same as position.Geo. */
-    public static final double EARTH_RADIUS_M = 6_371_008.8;
+    public static final double EARTH_RADIUS_M = Geo.EARTH_RADIUS_M;
 
     /** 8 m (consumer GNSS error, twice, plus the spread of best-frame distance), 30°, 15 frames, 10 min. */
     public static MergeRule defaults() {
@@ -61,17 +63,6 @@ public record MergeRule(double distanceM, double orientationDeg, int frameSlack,
 
     /** See {@link #samePass}. */
     public static final long SAME_RUN_BASE_MS = 10_000;
-
-    /** Great-circle distance in metres. */
-    public static double haversineM(double lat1, double lon1, double lat2, double lon2) {
-        double p1 = Math.toRadians(lat1);
-        double p2 = Math.toRadians(lat2);
-        double dp = p2 - p1;
-        double dl = Math.toRadians(lon2 - lon1);
-        double a = Math.sin(dp / 2) * Math.sin(dp / 2)
-                + Math.cos(p1) * Math.cos(p2) * Math.sin(dl / 2) * Math.sin(dl / 2);
-        return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(a)));
-    }
 
     /** Difference of two undirected axes in degrees, [0, 90]; 0 when either is unknown (NaN). */
     public static double axisDifference(double a, double b) {

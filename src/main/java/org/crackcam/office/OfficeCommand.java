@@ -265,6 +265,7 @@ public final class OfficeCommand implements Callable<Integer> {
         Semaphore lost = new Semaphore(0);
         CountDownLatch done = new CountDownLatch(1);
         java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicBoolean storageFailed = new java.util.concurrent.atomic.AtomicBoolean();
         PahoTransport transport = new PahoTransport(settings, null, cause -> {
             Logger.warn("{}; reconnecting", PahoTransport.describe(settings.brokerUri(),
                     cause == null ? new IOException("closed") : cause));
@@ -276,6 +277,7 @@ public final class OfficeCommand implements Callable<Integer> {
             } catch (java.sql.SQLException ex) {
                 Logger.error("office: cannot store an alert ({}); not acknowledged, the broker sends it again",
                         ex.getMessage());
+                storageFailed.set(true);
                 throw ex;
             }
             if (count > 0 && received.incrementAndGet() >= count) {
@@ -287,6 +289,10 @@ public final class OfficeCommand implements Callable<Integer> {
         Backoff backoff = new Backoff(settings.backoffBase(), settings.backoffCap(), RandomGenerator.getDefault());
         try {
             while (done.getCount() > 0) {
+                if (storageFailed.getAndSet(false)) { // database down: back off instead of spinning on redeliveries
+                    done.await(backoff.next().toMillis(), TimeUnit.MILLISECONDS);
+                    continue;
+                }
                 try {
                     transport.connect();
                 } catch (AlertTransport.TransportException ex) {

@@ -288,7 +288,8 @@ public final class ConfigLoader {
 
     private Outbox outbox(Section s) {
         Outbox o = new Outbox(resolve(s.string("dir", "/var/lib/crackcam/outbox")),
-                (long) s.integer("max_mb", 512, 1, 1_000_000) * 1024 * 1024);
+                (long) s.integer("max_mb", 512, 1, 1_000_000) * 1024 * 1024,
+                s.bool("group_readable", false));
         s.done();
         return o;
     }

@@ -107,7 +107,13 @@ public record ServiceConfig(Path file, String deviceId, Camera camera, Tiles til
                        Optional<Path> credentialsFile, Tls tls, int keepAliveS) {
     }
 
-    public record Outbox(Path dir, long maxBytes) {
+    /**
+     * The durable alert outbox.
+     *
+     * @param groupReadable folders 0750 and files 0640 (the service's operators' group may read
+     *                      alerts) instead of 0700 / 0600
+     */
+    public record Outbox(Path dir, long maxBytes, boolean groupReadable) {
     }
 
     /**

@@ -121,7 +121,8 @@ public final class ServiceRunner implements AutoCloseable {
         boolean replay = config.camera().kind() == ServiceConfig.CameraKind.FILE;
         AlertContext ctx = new AlertContext(config.deviceId(), replay ? "file" : "camera", modelName, sha);
         Preflight.writableDirectory(config.outbox().dir(), "outbox"); // at start-up, not at the first alert
-        Outbox outbox = Outbox.open(config.outbox().dir(), config.outbox().maxBytes());
+        Outbox outbox = Outbox.open(config.outbox().dir(), config.outbox().maxBytes(),
+                org.crackcam.delivery.FileModes.of(config.outbox().groupReadable()));
         MqttSettings mqtt = mqttSettings();
         Duration drain = Duration.ofMillis(Math.round(config.shutdown().timeoutS() * 800)); // 80 % of the bound
         alerts = AlertStage.open(TrackerConfig.DEFAULTS, ctx, outbox, mqtt, drain,

@@ -72,7 +72,7 @@ class AlertArchiveRevisionTest {
         ObjectNode r1other = r1.deepCopy();
         r1other.put("crack_probability", 0.5);
         assertEquals(AlertArchive.Outcome.QUARANTINED, archive.accept(TOPIC, json(r1other)));
-        assertEquals(1L, archive.quarantine().counts().get(MessageQuarantine.Reason.ID_COLLISION));
+        assertEquals(1L, archive.quarantine().counts().get(AlertChecks.Reason.ID_COLLISION));
         assertEquals(r1, TestAlerts.JSON.readTree(out.resolve(id + ".json").toFile()), "the collision replaced nothing");
         assertEquals(1, archive.storedCount());
         assertEquals(1, archive.updatedCount());
@@ -104,7 +104,7 @@ class AlertArchiveRevisionTest {
         img.put("data", data.substring(0, data.length() / 2 / 4 * 4)); // a truncated JPEG, still valid base64
         AlertArchive archive = AlertArchive.open(tmp.resolve("office"));
         assertEquals(AlertArchive.Outcome.QUARANTINED, archive.accept(TOPIC, json(doc)));
-        assertEquals(1L, archive.quarantine().counts().get(MessageQuarantine.Reason.BAD_IMAGE));
+        assertEquals(1L, archive.quarantine().counts().get(AlertChecks.Reason.BAD_IMAGE));
         assertTrue(archive.ids().isEmpty());
     }
 }

@@ -58,7 +58,7 @@ final class DemoAlerts {
             }
             files.sort(null);
             for (Path f : files) {
-                docs.add(JSON.readTree(AlertReceiver.outboxPayload(Files.readAllBytes(f))));
+                docs.add(JSON.readTree(org.crackcam.delivery.Outbox.payload(Files.readAllBytes(f))));
             }
             cached = List.copyOf(docs);
         }

@@ -67,6 +67,46 @@ class OfficeLoadBenchmark {
         run("PostgreSQL+PostGIS", OfficeDatabase.open(pg.newDatabase(), "postgres", null));
     }
 
+    /**
+     * What the shared checker ({@code delivery.AlertChecks}, the same as listen's) costs per alert
+     * on the demo's schema 2 alerts, and how much of it is the image verification.
+     */
+    @Test
+    void checker() throws Exception {
+        List<byte[]> payloads = new ArrayList<>();
+        for (JsonNode d : DemoAlerts.valid()) {
+            payloads.add(DemoAlerts.bytes(d));
+        }
+        AlertIntake intake = new AlertIntake(AlertIntake.DEFAULT_MAX_BYTES);
+        int rounds = 20;
+        for (int warm = 0; warm < 3; warm++) {
+            for (byte[] p : payloads) {
+                intake.check("crackcam/vm/alerts", p);
+            }
+        }
+        long all = 0;
+        long images = 0;
+        for (int r = 0; r < rounds; r++) {
+            for (byte[] p : payloads) {
+                long t0 = System.nanoTime();
+                if (!intake.check(null, p).ok()) {
+                    throw new AssertionError("a valid demo alert was refused");
+                }
+                long t1 = System.nanoTime();
+                JsonNode doc = DemoAlerts.JSON.readTree(p);
+                long t2 = System.nanoTime();
+                org.crackcam.delivery.AlertImages.verifyAll(doc);
+                images += System.nanoTime() - t2;
+                all += t1 - t0;
+            }
+        }
+        int n = rounds * payloads.size();
+        System.out.printf(Locale.ROOT, "checker on %d demo alerts (%.1f KB each): %.2f ms per alert in all, of which "
+                + "image verification %.2f ms (%d images per alert)%n", n,
+                payloads.stream().mapToInt(b -> b.length).average().orElse(0) / 1000.0, all / 1e6 / n,
+                images / 1e6 / n, org.crackcam.delivery.AlertImages.verifyAll(DemoAlerts.valid().get(0)).size());
+    }
+
     private void run(String label, OfficeDatabase db) throws Exception {
         List<JsonNode> demo = DemoAlerts.valid();
         List<List<byte[]>> perDevice = new ArrayList<>();

@@ -49,6 +49,24 @@ class ConfigLoaderTest {
         assertEquals(ServiceConfig.GpsSource.NONE, c.gps().source());
         assertEquals(ConfigLoader.DEFAULT_HEALTH_PORT, c.health().port());
         assertEquals(512L * 1024 * 1024, c.outbox().maxBytes());
+        assertEquals(false, c.outbox().groupReadable(), "outbox private (0700/0600) by default");
+    }
+
+    @Test
+    void outboxGroupReadableIsOneValidatedSetting() throws Exception {
+        ServiceConfig c = ConfigLoader.load(write(MINIMAL + """
+                outbox:
+                  dir: box
+                  group_readable: true
+                """));
+        assertEquals(true, c.outbox().groupReadable());
+        assertEquals(dir.resolve("box"), c.outbox().dir());
+        Path bad = write(MINIMAL + """
+                outbox:
+                  group_readable: sometimes
+                """);
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(bad));
+        assertTrue(e.getMessage().contains("group_readable"), e.getMessage());
     }
 
     @Test
