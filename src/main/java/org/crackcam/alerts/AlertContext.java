@@ -2,6 +2,8 @@ package org.crackcam.alerts;
 
 import java.util.Objects;
 
+import org.crackcam.explain.CrackMask;
+
 /**
  * What an alert says about where it came from, fixed for a run.
  *
@@ -9,11 +11,21 @@ import java.util.Objects;
  * @param sourceKind     {@code camera} or {@code file}
  * @param modelName      the model bundle's name (manifest {@code name})
  * @param manifestSha256 sha256 (hex) of the bundle's {@code manifest.json}
+ * @param maskRule       the crack-shaped mask rule the detector runs with (the bundle manifest's
+ *                       {@code crack_mask}, {@code Manifest.crackMaskOrDefault()}); written into
+ *                       every alert as {@code mask_rule}
  */
-public record AlertContext(String deviceId, String sourceKind, String modelName, String manifestSha256) {
+public record AlertContext(String deviceId, String sourceKind, String modelName, String manifestSha256,
+                           CrackMask.Settings maskRule) {
+
+    /** A context whose detector runs the default mask rule ({@link CrackMask.Settings#DEFAULTS}). */
+    public AlertContext(String deviceId, String sourceKind, String modelName, String manifestSha256) {
+        this(deviceId, sourceKind, modelName, manifestSha256, CrackMask.Settings.DEFAULTS);
+    }
 
     public AlertContext {
         Objects.requireNonNull(deviceId, "deviceId");
+        Objects.requireNonNull(maskRule, "maskRule");
         Objects.requireNonNull(modelName, "modelName");
         Objects.requireNonNull(manifestSha256, "manifestSha256");
         if (!isValidDeviceId(deviceId)) {

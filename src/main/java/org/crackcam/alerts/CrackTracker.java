@@ -1,8 +1,5 @@
 package org.crackcam.alerts;
 
-import java.awt.BasicStroke;
-import java.awt.Color;
-import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.util.ArrayList;
@@ -15,10 +12,14 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.crackcam.explain.Components;
+import org.crackcam.explain.OverlayRenderer;
 import org.crackcam.pipeline.DetectionListener;
 import org.crackcam.pipeline.FrameResult;
 import org.crackcam.pipeline.Position;
 import org.crackcam.pipeline.TileResult;
+import org.crackcam.position.Geo;
 import org.tinylog.Logger;
 
 /**
@@ -64,9 +65,9 @@ public final class CrackTracker implements DetectionListener {
     private long nextTrackId;
     private long eventsEmitted;
     private long framesSeen;
-    private int[] labels;
-    private int[] stack;
-    private int stamp;
+    private final Components components = new Components();
+    /** The frame's mask inside the flagged tiles, over their bounding box (reused). */
+    private byte[] inFlagged;
 
     public CrackTracker(TrackerConfig config, Consumer<CrackEvent> sink) {
         this.config = Objects.requireNonNull(config, "config");
@@ -209,15 +210,9 @@ public final class CrackTracker implements DetectionListener {
         return metresBetween(t.firstPosition.get(), f.position().get()) < config.maxDistanceMetres();
     }
 
-    /** Great-circle distance (haversine, mean Earth radius) in metres. */
+    /** Great-circle distance in metres ({@link Geo#distanceMetres}). */
     static double metresBetween(Position a, Position b) {
-        double p1 = Math.toRadians(a.latitude());
-        double p2 = Math.toRadians(b.latitude());
-        double dp = p2 - p1;
-        double dl = Math.toRadians(b.longitude() - a.longitude());
-        double h = Math.sin(dp / 2) * Math.sin(dp / 2)
-                + Math.cos(p1) * Math.cos(p2) * Math.sin(dl / 2) * Math.sin(dl / 2);
-        return 2 * 6_371_008.8 * Math.asin(Math.min(1, Math.sqrt(h)));
+        return Geo.distanceMetres(a.latitude(), a.longitude(), b.latitude(), b.longitude());
     }
 
     /**
@@ -289,68 +284,43 @@ public final class CrackTracker implements DetectionListener {
         return out;
     }
 
-    /** Bounding boxes of the 8-connected mask components inside the flagged tiles. */
+    /**
+     * Bounding boxes of the 8-connected mask components ({@link Components}) inside the flagged
+     * tiles: the mask is copied, tile by tile, into a buffer spanning the flagged tiles (zero
+     * elsewhere) and labelled once.
+     */
     private List<Box> components(FrameResult f, List<TileResult> flagged) {
         int w = f.width(), h = f.height();
-        if (labels == null || labels.length != w * h) {
-            labels = new int[w * h];
-            stack = new int[w * h];
-        }
-        byte[] m = f.crackMask();
-        stamp += 1;
-        if (stamp == Integer.MAX_VALUE) { // wrap: clear once in a long while
-            java.util.Arrays.fill(labels, 0);
-            stamp = 1;
+        Box span = null;
+        for (TileResult t : flagged) {
+            Box tb = clip(tileBox(t), w, h);
+            if (tb.area() > 0) {
+                span = span == null ? tb : span.union(tb);
+            }
         }
         List<Box> out = new ArrayList<>();
+        if (span == null || span.area() == 0) {
+            return out;
+        }
+        int sw = span.width(), sh = span.height();
+        if (inFlagged == null || inFlagged.length < sw * sh) {
+            inFlagged = new byte[sw * sh];
+        } else {
+            java.util.Arrays.fill(inFlagged, 0, sw * sh, (byte) 0);
+        }
+        byte[] m = f.crackMask();
         for (TileResult t : flagged) {
             Box tb = clip(tileBox(t), w, h);
             for (int y = tb.y(); y < tb.bottom(); y++) {
-                for (int x = tb.x(); x < tb.right(); x++) {
-                    int i = y * w + x;
-                    if (m[i] == 0 || labels[i] == stamp) {
-                        continue;
-                    }
-                    int minX = x, maxX = x, minY = y, maxY = y;
-                    int top = 0;
-                    stack[top++] = i;
-                    labels[i] = stamp;
-                    while (top > 0) {
-                        int p = stack[--top];
-                        int px = p % w, py = p / w;
-                        minX = Math.min(minX, px);
-                        maxX = Math.max(maxX, px);
-                        minY = Math.min(minY, py);
-                        maxY = Math.max(maxY, py);
-                        for (int dy = -1; dy <= 1; dy++) {
-                            int yy = py + dy;
-                            if (yy < 0 || yy >= h) {
-                                continue;
-                            }
-                            for (int dx = -1; dx <= 1; dx++) {
-                                int xx = px + dx;
-                                int q = yy * w + xx;
-                                if (xx >= 0 && xx < w && m[q] != 0 && labels[q] != stamp && inFlagged(xx, yy, flagged)) {
-                                    labels[q] = stamp;
-                                    stack[top++] = q;
-                                }
-                            }
-                        }
-                    }
-                    out.add(new Box(minX, minY, maxX - minX + 1, maxY - minY + 1));
-                }
+                System.arraycopy(m, y * w + tb.x(), inFlagged, (y - span.y()) * sw + tb.x() - span.x(), tb.width());
             }
+        }
+        int n = components.label(inFlagged, sh, sw);
+        for (int c = 1; c < n; c++) {
+            out.add(new Box(span.x() + components.left(c), span.y() + components.top(c), components.width(c),
+                    components.height(c)));
         }
         return out;
-    }
-
-    private static boolean inFlagged(int x, int y, List<TileResult> flagged) {
-        for (TileResult t : flagged) {
-            if (x >= t.x() && y >= t.y() && x < t.x() + t.size() && y < t.y() + t.size()) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static int find(int[] parent, int i) {
@@ -485,58 +455,17 @@ public final class CrackTracker implements DetectionListener {
     }
 
     /**
-     * The frame scaled down to at most {@code maxWidth} pixels wide (box filter), crack pixels
-     * tinted red in proportion to their share of each output pixel (the crack-shaped mask when the
-     * frame has one, else the C1C region), the crack box outlined.
+     * The alert overlay of the best frame ({@link OverlayRenderer#renderAlert}): the frame scaled
+     * to at most {@code maxWidth} pixels wide, this crack's mask inside {@code box} tinted red (the
+     * crack-shaped mask when the frame has one, else the C1C region), the box outlined.
      */
     static BufferedImage renderOverlay(FrameResult f, Box box, int maxWidth) {
-        int w = f.width();
-        int h = f.height();
-        int ow = Math.min(maxWidth, w);
-        int oh = Math.max(1, (int) Math.round((double) h * ow / w));
-        BufferedImage img = new BufferedImage(ow, oh, BufferedImage.TYPE_3BYTE_BGR);
-        byte[] dst = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
-        byte[] bgr = f.frameBgr();
-        byte[] mask = f.crackShapeOrRegion();
-        for (int oy = 0; oy < oh; oy++) {
-            int y0 = (int) ((long) oy * h / oh);
-            int y1 = Math.max(y0 + 1, (int) ((long) (oy + 1) * h / oh));
-            for (int ox = 0; ox < ow; ox++) {
-                int x0 = (int) ((long) ox * w / ow);
-                int x1 = Math.max(x0 + 1, (int) ((long) (ox + 1) * w / ow));
-                long sb = 0, sg = 0, sr = 0, sm = 0;
-                for (int y = y0; y < y1; y++) {
-                    int row = y * w;
-                    for (int x = x0; x < x1; x++) {
-                        int p = row + x;
-                        if (bgr != null) {
-                            sb += bgr[3 * p] & 0xff;
-                            sg += bgr[3 * p + 1] & 0xff;
-                            sr += bgr[3 * p + 2] & 0xff;
-                        }
-                        if (mask != null && mask[p] != 0) {
-                            sm++;
-                        }
-                    }
-                }
-                int n = (y1 - y0) * (x1 - x0);
-                double a = Math.min(1.0, 3.0 * sm / n) * 0.75;
-                int d = 3 * (oy * ow + ox);
-                dst[d] = (byte) Math.round((sb / (double) n) * (1 - a));
-                dst[d + 1] = (byte) Math.round((sg / (double) n) * (1 - a));
-                dst[d + 2] = (byte) Math.round((sr / (double) n) * (1 - a) + 255 * a);
-            }
+        try (Mat m = OverlayRenderer.renderAlert(f.frameBgr(), f.width(), f.height(), f.crackShapeOrRegion(),
+                box.x(), box.y(), box.width(), box.height(), maxWidth)) {
+            BufferedImage img = new BufferedImage(m.cols(), m.rows(), BufferedImage.TYPE_3BYTE_BGR);
+            byte[] dst = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
+            m.data().get(dst);
+            return img;
         }
-        Graphics2D g = img.createGraphics();
-        try {
-            g.setColor(Color.YELLOW);
-            g.setStroke(new BasicStroke(1f));
-            double s = (double) ow / w;
-            g.drawRect((int) Math.floor(box.x() * s), (int) Math.floor(box.y() * s),
-                    Math.max(1, (int) Math.ceil(box.width() * s)), Math.max(1, (int) Math.ceil(box.height() * s)));
-        } finally {
-            g.dispose();
-        }
-        return img;
     }
 }

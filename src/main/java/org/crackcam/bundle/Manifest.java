@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import org.crackcam.explain.CrackMask;
 import org.crackcam.pipeline.CrackcamException;
 
 /**
@@ -20,8 +21,11 @@ import org.crackcam.pipeline.CrackcamException;
  */
 public record Manifest(int schemaVersion, String name, List<String> classes, int crackClass,
                        Input input, FeatureMap featureMap, Map<String, Graph> graphs,
-                       double thetaAlpha, Decision decision, C1c c1c, int opset,
+                       double thetaAlpha, Decision decision, C1c c1c, JsonNode crackMask, int opset,
                        JsonNode provenance) {
+
+    /** The keys of the optional {@code crack_mask} section. */
+    static final List<String> CRACK_MASK_KEYS = List.of("method", "fraction", "min_component_px", "dilate_px");
 
     /** Model input: plain RGB float32 NCHW in [0, 1]. */
     public record Input(int height, int width, String layout, String colorOrder, String dtype,
@@ -131,6 +135,11 @@ public record Manifest(int schemaVersion, String name, List<String> classes, int
                 throw bad(p + e.getMessage());
             }
         }
+        try {
+            crackMaskOrDefault();
+        } catch (IllegalArgumentException e) {
+            throw bad(p + "crack_mask: " + e.getMessage());
+        }
     }
 
     /**
@@ -159,6 +168,55 @@ public record Manifest(int schemaVersion, String name, List<String> classes, int
     /** C1C parameters, with the architecture's defaults when the manifest has none. */
     public C1c c1cOrDefault() {
         return c1c != null ? c1c : new C1c(28, null, "bilinear", "values");
+    }
+
+    /**
+     * The crack-shaped mask rule ({@link CrackMask.Settings}) of the optional {@code crack_mask}
+     * section: {@code method} ("top-fraction" or "otsu"), {@code fraction} (in (0, 1], top-fraction
+     * only), {@code min_component_px} (&gt;= 0), {@code dilate_px} (0..3). An absent section or key
+     * takes {@link CrackMask.Settings#DEFAULTS}' value; an unknown key or a value of the wrong type
+     * is refused.
+     *
+     * @throws IllegalArgumentException naming the key and the bad value ({@link #validate} turns it
+     *                                  into a bundle error)
+     */
+    public CrackMask.Settings crackMaskOrDefault() {
+        CrackMask.Settings d = CrackMask.Settings.DEFAULTS;
+        if (crackMask == null || crackMask.isNull()) {
+            return d;
+        }
+        if (!crackMask.isObject()) {
+            throw new IllegalArgumentException("must be an object, got " + crackMask);
+        }
+        for (var it = crackMask.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!CRACK_MASK_KEYS.contains(k)) {
+                throw new IllegalArgumentException("unknown key '" + k + "' (allowed: " + String.join(", ", CRACK_MASK_KEYS)
+                        + ")");
+            }
+        }
+        JsonNode m = crackMask.get("method");
+        if (m != null && !m.isTextual()) {
+            throw new IllegalArgumentException("method must be \"top-fraction\" or \"otsu\", got " + m);
+        }
+        CrackMask.Method method = m == null ? d.method() : CrackMask.Method.parse(m.asText());
+        JsonNode f = crackMask.get("fraction");
+        if (f != null && !f.isNumber()) {
+            throw new IllegalArgumentException("fraction must be a number in (0, 1], got " + f);
+        }
+        return new CrackMask.Settings(method, f == null ? d.fraction() : f.asDouble(),
+                intKey("min_component_px", d.minComponentPx()), intKey("dilate_px", d.dilatePx()));
+    }
+
+    private int intKey(String key, int fallback) {
+        JsonNode v = crackMask.get(key);
+        if (v == null) {
+            return fallback;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            throw new IllegalArgumentException(key + " must be a whole number, got " + v);
+        }
+        return v.asInt();
     }
 
     private static CrackcamException bad(String msg) {

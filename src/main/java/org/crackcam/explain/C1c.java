@@ -1,7 +1,6 @@
 package org.crackcam.explain;
 
 import java.nio.FloatBuffer;
-import java.nio.IntBuffer;
 import java.util.OptionalDouble;
 
 import org.bytedeco.opencv.global.opencv_core;
@@ -12,7 +11,7 @@ import org.bytedeco.opencv.opencv_core.Size;
 /**
  * "Choice 1 Component" (docs/architecture.md, C1C): the explanation map (H×W) is shrunk to
  * {@code size × size} (INTER_AREA), binarised at its mean (or a fixed number), split into
- * 8-connected components (OpenCV {@code connectedComponents}); the component holding the
+ * 8-connected components ({@link Components}); the component holding the
  * arg-max pixel of the shrunk map (ties: the first in row-major order) is kept with its values
  * and everything else zeroed; the result is resized back to H×W (bilinear). The crack mask is
  * that map {@code > 0}.
@@ -36,13 +35,11 @@ public final class C1c implements AutoCloseable {
     private final int size;
     private final OptionalDouble fixedThreshold;
     private final Mat small;
-    private final Mat binary;
-    private final Mat labels;
     private final Mat kept;
     private final Size smallSize;
     private final float[] smallValues;
     private final byte[] binaryValues;
-    private final int[] labelValues;
+    private final Components components = new Components();
     private Mat full;
     private Size fullSize;
     private boolean closed;
@@ -55,13 +52,10 @@ public final class C1c implements AutoCloseable {
         this.size = size;
         this.fixedThreshold = threshold;
         this.small = new Mat(size, size, opencv_core.CV_32FC1);
-        this.binary = new Mat(size, size, opencv_core.CV_8UC1);
-        this.labels = new Mat(size, size, opencv_core.CV_32SC1);
         this.kept = new Mat(size, size, opencv_core.CV_32FC1);
         this.smallSize = new Size(size, size);
         this.smallValues = new float[size * size];
         this.binaryValues = new byte[size * size];
-        this.labelValues = new int[size * size];
     }
 
     public int size() {
@@ -142,12 +136,10 @@ public final class C1c implements AutoCloseable {
         for (int i = 0; i < m; i++) {
             binaryValues[i] = smallValues[i] > threshold ? (byte) 1 : 0;
         }
-        binary.data().put(binaryValues);
-        opencv_imgproc.connectedComponents(binary, labels, 8, opencv_core.CV_32S);
-        ((IntBuffer) labels.createBuffer()).get(0, labelValues, 0, m);
-        int keep = labelValues[argmax];
+        components.label(binaryValues, size, size);
+        int keep = components.labelAt(argmax);
         for (int i = 0; i < m; i++) {
-            if (labelValues[i] != keep) {
+            if (components.labelAt(i) != keep) {
                 smallValues[i] = 0f;
             }
         }
@@ -160,8 +152,6 @@ public final class C1c implements AutoCloseable {
         }
         closed = true;
         small.close();
-        binary.close();
-        labels.close();
         kept.close();
         smallSize.close();
         if (full != null) {

@@ -116,8 +116,7 @@ public final class CrackMask {
 
     private final Settings settings;
     private float[] values = new float[0];
-    private int[] stack = new int[0];
-    private int[] labels = new int[0];
+    private final Components components = new Components();
     private byte[] scratch = new byte[0];
 
     public CrackMask(Settings settings) {
@@ -179,8 +178,6 @@ public final class CrackMask {
     private void ensure(int n) {
         if (values.length < n) {
             values = new float[n];
-            stack = new int[n];
-            labels = new int[n];
             scratch = new byte[n];
         }
     }
@@ -244,66 +241,18 @@ public final class CrackMask {
         return (float) (min + (bestBin + 1) / scale);
     }
 
-    /** Removes 8-connected components smaller than {@code minPx}; returns the pixels left. */
+    /** Removes 8-connected components ({@link Components}) smaller than {@code minPx}; returns the pixels left. */
     private int removeSmall(byte[] m, int h, int w, int minPx) {
+        components.label(m, h, w);
         int n = h * w;
-        Arrays.fill(labels, 0, n, 0);
         int area = 0;
-        int label = 0;
-        for (int s = 0; s < n; s++) {
-            if (m[s] == 0 || labels[s] != 0) {
-                continue;
-            }
-            label++;
-            int top = 0;
-            int size = 0;
-            stack[top++] = s;
-            labels[s] = label;
-            int first = s;
-            while (top > 0) {
-                int p = stack[--top];
-                size++;
-                int px = p % w, py = p / w;
-                for (int dy = -1; dy <= 1; dy++) {
-                    int yy = py + dy;
-                    if (yy < 0 || yy >= h) {
-                        continue;
-                    }
-                    for (int dx = -1; dx <= 1; dx++) {
-                        int xx = px + dx;
-                        int q = yy * w + xx;
-                        if (xx >= 0 && xx < w && m[q] != 0 && labels[q] == 0) {
-                            labels[q] = label;
-                            stack[top++] = q;
-                        }
-                    }
+        for (int i = 0; i < n; i++) {
+            if (m[i] != 0) {
+                if (components.area(components.labelAt(i)) < minPx) {
+                    m[i] = 0;
+                } else {
+                    area++;
                 }
-            }
-            if (size < minPx) {
-                // second pass over this component only: clear it
-                int top2 = 0;
-                stack[top2++] = first;
-                m[first] = 0;
-                while (top2 > 0) {
-                    int p = stack[--top2];
-                    int px = p % w, py = p / w;
-                    for (int dy = -1; dy <= 1; dy++) {
-                        int yy = py + dy;
-                        if (yy < 0 || yy >= h) {
-                            continue;
-                        }
-                        for (int dx = -1; dx <= 1; dx++) {
-                            int xx = px + dx;
-                            int q = yy * w + xx;
-                            if (xx >= 0 && xx < w && m[q] != 0 && labels[q] == label) {
-                                m[q] = 0;
-                                stack[top2++] = q;
-                            }
-                        }
-                    }
-                }
-            } else {
-                area += size;
             }
         }
         return area;

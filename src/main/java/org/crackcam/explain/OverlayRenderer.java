@@ -171,6 +171,72 @@ public final class OverlayRenderer {
         }
     }
 
+    /** Alert overlay: box colour (BGR yellow), crack tint (BGR red) and its strongest opacity. */
+    private static final Scalar YELLOW = new Scalar(0, 255, 255, 0);
+    private static final double ALERT_ALPHA = 0.75;
+
+    /**
+     * The overlay of one alert: the frame scaled down to at most {@code maxWidth} pixels wide
+     * (INTER_AREA), the crack's mask pixels <em>inside its box</em> tinted red in proportion to
+     * their share of each output pixel (3× share, capped, times 0.75), the box outlined in yellow.
+     * Mask pixels outside the box (other cracks of the frame) are not painted.
+     *
+     * @param bgr  frame pixels (BGR, {@code height × width}), or null for a black frame
+     * @param mask frame-sized 0/1 mask (crack-shaped, or the C1C region), or null for none
+     * @return a new BGR Mat (the caller closes it)
+     */
+    public static Mat renderAlert(byte[] bgr, int width, int height, byte[] mask, int boxX, int boxY, int boxWidth,
+                                  int boxHeight, int maxWidth) {
+        int ow = Math.max(1, Math.min(maxWidth, width));
+        int oh = Math.max(1, (int) Math.round((double) height * ow / width));
+        Mat out = new Mat(oh, ow, opencv_core.CV_8UC3);
+        try (Mat frame = new Mat(height, width, opencv_core.CV_8UC3); Mat crack = new Mat(height, width,
+                opencv_core.CV_8UC1); Mat share = new Mat(); Size sz = new Size(ow, oh)) {
+            ByteBuffer fb = frame.createBuffer();
+            if (bgr != null) {
+                fb.put(0, bgr, 0, width * height * 3);
+            } else {
+                frame.put(BLACK);
+            }
+            crack.put(BLACK);
+            if (mask != null) {
+                ByteBuffer cb = crack.createBuffer();
+                int x0 = Math.max(0, boxX), x1 = Math.min(width, boxX + boxWidth);
+                for (int y = Math.max(0, boxY); y < Math.min(height, boxY + boxHeight); y++) {
+                    for (int x = x0; x < x1; x++) {
+                        if (mask[y * width + x] != 0) {
+                            cb.put(y * width + x, (byte) 255);
+                        }
+                    }
+                }
+            }
+            opencv_imgproc.resize(frame, out, sz, 0, 0, opencv_imgproc.INTER_AREA);
+            opencv_imgproc.resize(crack, share, sz, 0, 0, opencv_imgproc.INTER_AREA);
+            ByteBuffer ob = out.createBuffer();
+            ByteBuffer sb = share.createBuffer();
+            for (int i = 0; i < ow * oh; i++) {
+                int s = sb.get(i) & 0xff;
+                if (s == 0) {
+                    continue;
+                }
+                double a = Math.min(1.0, 3.0 * s / 255.0) * ALERT_ALPHA;
+                for (int c = 0; c < 3; c++) {
+                    int v = ob.get(3 * i + c) & 0xff;
+                    ob.put(3 * i + c, (byte) Math.round(v * (1 - a) + (c == 2 ? 255 * a : 0)));
+                }
+            }
+        }
+        double scale = (double) ow / width;
+        int rx = (int) Math.floor(boxX * scale);
+        int ry = (int) Math.floor(boxY * scale);
+        int rw = Math.max(1, (int) Math.ceil(boxWidth * scale));
+        int rh = Math.max(1, (int) Math.ceil(boxHeight * scale));
+        try (Point p1 = new Point(rx, ry); Point p2 = new Point(rx + rw, ry + rh)) {
+            opencv_imgproc.rectangle(out, p1, p2, YELLOW, 1, opencv_imgproc.LINE_8, 0);
+        }
+        return out;
+    }
+
     /** Writes a 0/1 mask as a black/white PNG. */
     public static void writeMask(Path file, byte[] mask, int width, int height) {
         byte[] px = new byte[width * height];

@@ -217,4 +217,41 @@ class CrackTrackerTest {
         assertEquals(1, events.size());
         assertEquals("a.mp4", events.get(0).sourceId());
     }
+
+    /** Issue 16: an alert's overlay paints its own crack only, not the other cracks of the frame. */
+    @Test
+    void overlayPaintsOnlyTheMaskInsideTheEventsBox() {
+        CrackTracker t = tracker(TrackerConfig.DEFAULTS);
+        byte[] m = SyntheticFrames.mask();
+        SyntheticFrames.crack(m, 42, 60, 300, 10, 90);
+        SyntheticFrames.crack(m, 43, 470, 300, 10, 90);
+        t.onFrame(SyntheticFrames.frame("d", 0, m, 0.9f, Optional.empty()));
+        t.onEnd();
+        assertEquals(2, events.size(), "two cracks 400 px apart are two events");
+        for (CrackEvent e : events) {
+            java.awt.image.BufferedImage o = e.overlay();
+            double s = (double) o.getWidth() / SyntheticFrames.W;
+            Box b = e.bbox();
+            int inside = 0;
+            int outside = 0;
+            for (int y = 0; y < o.getHeight(); y++) {
+                for (int x = 0; x < o.getWidth(); x++) {
+                    int rgb = o.getRGB(x, y);
+                    int r = (rgb >> 16) & 0xff, g = (rgb >> 8) & 0xff;
+                    if (r - g < 40) {
+                        continue; // not tinted red (grey asphalt, yellow box)
+                    }
+                    boolean inBox = x >= Math.floor(b.x() * s) - 1 && x <= Math.ceil(b.right() * s) + 1
+                            && y >= Math.floor(b.y() * s) - 1 && y <= Math.ceil(b.bottom() * s) + 1;
+                    if (inBox) {
+                        inside++;
+                    } else {
+                        outside++;
+                    }
+                }
+            }
+            assertTrue(inside > 20, "the event's own crack is painted: " + inside + " px");
+            assertEquals(0, outside, "no crack pixels painted outside the event's box " + b);
+        }
+    }
 }
