@@ -56,7 +56,7 @@ public final class AlertStage implements DetectionListener {
         this.drainTimeout = drainTimeout;
         this.summary = summary;
         this.deviceId = context.deviceId();
-        CrackMask.Settings maskRule = CrackMask.Settings.DEFAULTS;
+        CrackMask.Settings maskRule = context.maskRule();
         AlertFactory factory = new AlertFactory(context, config.jpegQuality(), config + " " + maskRule, maskRule);
         this.tracker = new CrackTracker(config, event -> {
             Alert a = factory.create(event);
@@ -102,7 +102,9 @@ public final class AlertStage implements DetectionListener {
         }
         AlertContext context;
         try {
-            context = new AlertContext(options.deviceId(), sourceKind, modelName, sha256(manifestFile));
+            java.nio.file.Path bundleDir = manifestFile.toAbsolutePath().getParent();
+            context = new AlertContext(options.deviceId(), sourceKind, modelName, sha256(manifestFile),
+                    org.crackcam.bundle.Manifest.read(bundleDir, modelName).crackMaskOrDefault());
         } catch (IllegalArgumentException ex) {
             throw new org.crackcam.pipeline.CrackcamException(org.crackcam.pipeline.CrackcamException.Kind.CONFIGURATION,
                     ex.getMessage(), ex);

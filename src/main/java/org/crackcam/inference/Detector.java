@@ -132,7 +132,7 @@ public final class Detector implements AutoCloseable {
     private boolean delivering;
 
     public Detector(ModelBundle bundle, TilingConfig tiling) {
-        this(bundle, tiling, CrackMask.Settings.DEFAULTS);
+        this(bundle, tiling, bundle.manifest().crackMaskOrDefault());
     }
 
     /** A detector whose crack-shaped masks follow {@code crackMask}. */

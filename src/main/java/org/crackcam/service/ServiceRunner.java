@@ -118,7 +118,8 @@ public final class ServiceRunner implements AutoCloseable {
         closeables.add(notifier);
         warmUpJpegEncoder();
         boolean replay = config.camera().kind() == ServiceConfig.CameraKind.FILE;
-        AlertContext ctx = new AlertContext(config.deviceId(), replay ? "file" : "camera", modelName, sha);
+        AlertContext ctx = new AlertContext(config.deviceId(), replay ? "file" : "camera", modelName, sha,
+                detector.crackMaskSettings());
         Preflight.writableDirectory(config.outbox().dir(), "outbox"); // at start-up, not at the first alert
         Outbox outbox = Outbox.open(config.outbox().dir(), config.outbox().maxBytes(),
                 org.crackcam.delivery.FileModes.of(config.outbox().groupReadable()));
