@@ -324,7 +324,7 @@ public final class DriveScore {
      * 0/1 mask (row-major, w × h) of one truth crack per the drive's polygon rule:
      * fill(polygons) − fill(holes) + outline(holes), OpenCV.
      */
-    static byte[] rasterize(JsonNode crack, int w, int h) {
+    public static byte[] rasterize(JsonNode crack, int w, int h) {
         byte[] out = new byte[w * h];
         try (Mat m = new Mat(h, w, opencv_core.CV_8UC1, new Scalar(0.0));
              MatVector outer = polygons(crack.path("polygons")); MatVector holes = polygons(crack.path("holes"));

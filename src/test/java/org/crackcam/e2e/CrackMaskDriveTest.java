@@ -117,7 +117,7 @@ class CrackMaskDriveTest {
                 FrameResult r = detector.process(frame, "e2e", 0, Optional.empty());
                 byte[] t = new byte[w * h];
                 for (JsonNode crack : truth.get("frames").get((int) r.frameIndex()).get("cracks")) {
-                    byte[] m = TruthMasks.rasterize(crack, w, h);
+                    byte[] m = org.crackcam.evaluate.DriveScore.rasterize(crack, w, h);
                     for (int i = 0; i < m.length; i++) {
                         t[i] |= m[i];
                     }

@@ -84,7 +84,7 @@ class EndToEndTest {
                 frames++;
                 byte[] truthMask = new byte[w * h];
                 for (JsonNode crack : ft.get("cracks")) {
-                    byte[] m = TruthMasks.rasterize(crack, w, h);
+                    byte[] m = org.crackcam.evaluate.DriveScore.rasterize(crack, w, h);
                     int px = 0;
                     for (int i = 0; i < m.length; i++) {
                         if (m[i] != 0 && inGrid[i] != 0) {
