@@ -17,7 +17,7 @@ public enum Method {
     RISE("rise", Role.BASELINE, null, null, false, Iou.Binarisation.MEAN,
             "RISE saliency scored by repeated ABN passes"),
     GRADCAM("gradcam", Role.BASELINE, "gradcam", "cam", false, Iou.Binarisation.MEAN, "GradCAM"),
-    LRP("lrp", Role.BASELINE, "lrp_plain", "relevance", false, Iou.Binarisation.MEAN, "plain LRP (z+)"),
+    LRP("lrp", Role.BASELINE, "lrp_plain", "relevance", false, Iou.Binarisation.MEAN, "plain LRP (ε-rule, as the lrp_plain graph computes it)"),
     ABN("abn", Role.BASELINE, "lrp_bn", "alpha_up", false, Iou.Binarisation.MEAN,
             "ABN attention α' (bilinearly upscaled); also the ablation 'α' alone'"),
     R_ONLY("r-only", Role.ABLATION, "lrp_bn", "relevance", false, Iou.Binarisation.MEAN,
