@@ -376,12 +376,21 @@ public final class OfficeServer implements AutoCloseable {
             ex.getResponseHeaders().set("Content-Type", type);
         }
         boolean head = ex.getRequestMethod().equals("HEAD");
+        // An exchange ends only when its request body is read and closed too: a refused request
+        // (415, 400, 404 before the body was read) would otherwise leave the kept-alive connection
+        // out of step, and the client's next request on it waits until the idle timeout.
+        try (var in = ex.getRequestBody()) {
+            if (in.readNBytes(1 << 20).length == 1 << 20) {
+                ex.getResponseHeaders().set("Connection", "close"); // more than we drain: do not reuse
+            }
+        }
         ex.sendResponseHeaders(code, head || body.length == 0 ? -1 : body.length);
         if (!head && body.length > 0) {
             try (OutputStream o = ex.getResponseBody()) {
                 o.write(body);
             }
         }
+        ex.close();
     }
 
     static Map<String, String> query(URI u) {
