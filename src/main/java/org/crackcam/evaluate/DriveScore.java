@@ -286,7 +286,7 @@ public final class DriveScore {
         return out;
     }
 
-    static boolean flaggedTileOverlaps(List<TileResult> tiles, byte[] mask, int w) {
+    public static boolean flaggedTileOverlaps(List<TileResult> tiles, byte[] mask, int w) {
         for (TileResult t : tiles) {
             if (!t.flagged()) {
                 continue;

@@ -98,7 +98,7 @@ class EndToEndTest {
                     int id = crack.get("id").asInt();
                     eligible.add(id);
                     instances++;
-                    if (flaggedTileOverlaps(r.tiles(), m, w)) {
+                    if (org.crackcam.evaluate.DriveScore.flaggedTileOverlaps(r.tiles(), m, w)) {
                         instancesHit++;
                         recalled.add(id);
                     }
@@ -148,22 +148,6 @@ class EndToEndTest {
         assertTrue(tileRecall >= TILE_RECALL_FLOOR, "tile recall " + tileRecall);
         assertTrue(tilePrecision >= TILE_PRECISION_FLOOR, "tile precision " + tilePrecision);
         assertTrue(iou >= MASK_IOU_FLOOR, "mask IoU " + iou);
-    }
-
-    static boolean flaggedTileOverlaps(List<TileResult> tiles, byte[] mask, int w) {
-        for (TileResult t : tiles) {
-            if (!t.flagged()) {
-                continue;
-            }
-            for (int y = t.y(); y < t.y() + t.size(); y++) {
-                for (int x = t.x(); x < t.x() + t.size(); x++) {
-                    if (mask[y * w + x] != 0) {
-                        return true;
-                    }
-                }
-            }
-        }
-        return false;
     }
 
     /** The runtime's default grid is the grid the drive's tile labels were made for. */
