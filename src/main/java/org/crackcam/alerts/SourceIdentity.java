@@ -1,5 +1,6 @@
 package org.crackcam.alerts;
 
+import org.crackcam.capture.UnreadableInputException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -9,7 +10,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.UUID;
 
-import org.crackcam.pipeline.CrackcamException;
 
 /**
  * What identifies a frame source in alert ids ({@link AlertFactory#alertId}): for a file the
@@ -35,8 +35,7 @@ public final class SourceIdentity {
             }
             return "sha256:" + HexFormat.of().formatHex(md.digest());
         } catch (IOException ex) {
-            throw new CrackcamException(CrackcamException.Kind.INPUT,
-                    "video " + file + ": cannot read it to hash its content: " + ex.getMessage(), ex);
+            throw new UnreadableInputException("video " + file + ": cannot read it to hash its content: " + ex.getMessage(), ex);
         }
     }
 

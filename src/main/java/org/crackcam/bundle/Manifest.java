@@ -13,7 +13,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import org.crackcam.explain.CrackMask;
-import org.crackcam.pipeline.CrackcamException;
 
 /**
  * A bundle's {@code manifest.json} (schema_version 1, see docs/architecture.md). Unknown keys
@@ -79,11 +78,9 @@ public record Manifest(int schemaVersion, String name, List<String> classes, int
         try {
             m = JSON.readValue(Files.readAllBytes(file), Manifest.class);
         } catch (NoSuchFileException e) {
-            throw new CrackcamException(CrackcamException.Kind.BUNDLE,
-                    "bundle " + label + ": no manifest.json (is this a model bundle directory?)", e);
+            throw new BundleException("bundle " + label + ": no manifest.json (is this a model bundle directory?)", e);
         } catch (IOException e) {
-            throw new CrackcamException(CrackcamException.Kind.BUNDLE,
-                    "bundle " + label + ": cannot read manifest.json: " + oneLine(e.getMessage()), e);
+            throw new BundleException("bundle " + label + ": cannot read manifest.json: " + oneLine(e.getMessage()), e);
         }
         m.validate(label);
         return m;
@@ -219,7 +216,7 @@ public record Manifest(int schemaVersion, String name, List<String> classes, int
         return v.asInt();
     }
 
-    private static CrackcamException bad(String msg) {
-        return new CrackcamException(CrackcamException.Kind.BUNDLE, msg);
+    private static BundleException bad(String msg) {
+        return new BundleException(msg);
     }
 }

@@ -36,7 +36,7 @@ import org.tinylog.Logger;
  *
  * <p>Opening a bundle verifies the sha256 of every graph file the manifest lists; creating a
  * session verifies its input/output names, shapes and dtypes. Either failure is a
- * {@link CrackcamException} of kind BUNDLE naming what differs.
+ * {@link BundleException} naming what differs.
  */
 public final class ModelBundle implements AutoCloseable {
 
@@ -65,8 +65,7 @@ public final class ModelBundle implements AutoCloseable {
     public static ModelBundle open(Path dir, RuntimeOptions options) {
         String label = dir.toString();
         if (!Files.isDirectory(dir)) {
-            throw new CrackcamException(CrackcamException.Kind.BUNDLE,
-                    "bundle " + label + ": directory not found");
+            throw new BundleException("bundle " + label + ": directory not found");
         }
         Manifest m = Manifest.read(dir, label);
         for (var e : m.graphs().entrySet()) {
@@ -103,7 +102,7 @@ public final class ModelBundle implements AutoCloseable {
         }
         Manifest.Graph spec = manifest.graphs().get(graph);
         if (spec == null) {
-            throw new CrackcamException(CrackcamException.Kind.BUNDLE, "bundle " + label
+            throw new BundleException("bundle " + label
                     + ": manifest has no graph '" + graph + "' (has " + manifest.graphs().keySet() + ")");
         }
         OrtSession session = createSession(spec);
@@ -204,7 +203,7 @@ public final class ModelBundle implements AutoCloseable {
         try (OrtSession.SessionOptions so = sessionOptions(p)) {
             return environment().createSession(file.toString(), so);
         } catch (OrtException | IOException e) {
-            throw new CrackcamException(CrackcamException.Kind.BUNDLE, "bundle " + label + ": "
+            throw new BundleException("bundle " + label + ": "
                     + spec.file() + " cannot be loaded by ONNX Runtime (" + p + "): " + firstLine(e.getMessage()), e);
         }
     }
@@ -260,13 +259,12 @@ public final class ModelBundle implements AutoCloseable {
     static void verifyHash(Path dir, String label, Manifest.Graph spec) {
         Path file = dir.resolve(spec.file());
         if (!Files.isRegularFile(file)) {
-            throw new CrackcamException(CrackcamException.Kind.BUNDLE,
-                    "bundle " + label + ": " + spec.file() + " is missing");
+            throw new BundleException("bundle " + label + ": " + spec.file() + " is missing");
         }
         String actual = sha256(file);
         String expected = spec.sha256().toLowerCase();
         if (!actual.equals(expected)) {
-            throw new CrackcamException(CrackcamException.Kind.BUNDLE, "bundle " + label + ": " + spec.file()
+            throw new BundleException("bundle " + label + ": " + spec.file()
                     + " sha256 mismatch (manifest " + abbrev(expected) + ", file " + abbrev(actual) + ")");
         }
     }
@@ -285,7 +283,7 @@ public final class ModelBundle implements AutoCloseable {
             }
             return HexFormat.of().formatHex(md.digest());
         } catch (IOException e) {
-            throw new CrackcamException(CrackcamException.Kind.BUNDLE, "cannot read " + file + ": " + e.getMessage(), e);
+            throw new BundleException("cannot read " + file + ": " + e.getMessage(), e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -297,8 +295,7 @@ public final class ModelBundle implements AutoCloseable {
             checkSide(label, spec.file(), "input", spec.inputs(), session.getInputInfo());
             checkSide(label, spec.file(), "output", spec.outputs(), session.getOutputInfo());
         } catch (OrtException e) {
-            throw new CrackcamException(CrackcamException.Kind.BUNDLE,
-                    "bundle " + label + ": cannot read the signature of " + spec.file(), e);
+            throw new BundleException("bundle " + label + ": cannot read the signature of " + spec.file(), e);
         }
     }
 
@@ -308,22 +305,22 @@ public final class ModelBundle implements AutoCloseable {
         var expectedNames = new TreeSet<String>();
         expected.forEach(t -> expectedNames.add(t.name()));
         if (!expectedNames.equals(new TreeSet<>(actual.keySet()))) {
-            throw new CrackcamException(CrackcamException.Kind.BUNDLE, p + side + "s " + new TreeSet<>(actual.keySet())
+            throw new BundleException(p + side + "s " + new TreeSet<>(actual.keySet())
                     + " != manifest " + expectedNames);
         }
         for (Manifest.Tensor t : expected) {
             if (!(actual.get(t.name()).getInfo() instanceof TensorInfo info)) {
-                throw new CrackcamException(CrackcamException.Kind.BUNDLE, p + side + " " + t.name() + " is not a tensor");
+                throw new BundleException(p + side + " " + t.name() + " is not a tensor");
             }
             long[] shape = info.getShape();
             long[] want = t.shape().stream().mapToLong(Long::longValue).toArray();
             if (!Arrays.equals(shape, want)) {
-                throw new CrackcamException(CrackcamException.Kind.BUNDLE, p + side + " " + t.name() + " shape "
+                throw new BundleException(p + side + " " + t.name() + " shape "
                         + shapeText(shape) + " != manifest " + shapeText(want));
             }
             String dtype = dtypeName(info.type);
             if (!dtype.equals(t.dtype())) {
-                throw new CrackcamException(CrackcamException.Kind.BUNDLE, p + side + " " + t.name() + " dtype "
+                throw new BundleException(p + side + " " + t.name() + " dtype "
                         + dtype + " != manifest " + t.dtype());
             }
         }
@@ -368,7 +365,7 @@ public final class ModelBundle implements AutoCloseable {
                         }
                         yield OnnxTensor.createTensor(env, lb, shape);
                     }
-                    default -> throw new CrackcamException(CrackcamException.Kind.BUNDLE, "bundle " + label
+                    default -> throw new BundleException("bundle " + label
                             + ": " + s.spec().file() + " input " + t.name() + " has unsupported dtype " + t.dtype());
                 };
                 inputs.put(t.name(), tensor);
@@ -378,8 +375,7 @@ public final class ModelBundle implements AutoCloseable {
                 Logger.debug("warm-up {} in {} ms", s.graph(), (System.nanoTime() - t0) / 1_000_000);
             }
         } catch (OrtException e) {
-            throw new CrackcamException(CrackcamException.Kind.BUNDLE,
-                    "bundle " + label + ": warm-up run of " + s.spec().file() + " failed: " + firstLine(e.getMessage()), e);
+            throw new BundleException("bundle " + label + ": warm-up run of " + s.spec().file() + " failed: " + firstLine(e.getMessage()), e);
         } finally {
             inputs.values().forEach(OnnxTensor::close);
         }

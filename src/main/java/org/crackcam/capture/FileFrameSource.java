@@ -7,7 +7,6 @@ import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
 import org.bytedeco.javacv.FrameGrabber;
-import org.crackcam.pipeline.CrackcamException;
 import org.tinylog.Logger;
 
 /**
@@ -16,8 +15,7 @@ import org.tinylog.Logger;
  * {@link VideoFrame}.
  *
  * <p>A file that ends before its container's stated duration (a truncated recording), or a
- * decode error that stops the decoder, ends the stream with a {@link CrackcamException} of kind
- * INPUT; the frames delivered before it stay valid.
+ * decode error that stops the decoder, ends the stream with an {@link UnreadableInputException}; the frames delivered before it stay valid.
  *
  * <p>Damage the decoder gets past (a corrupt stretch mid-file: FFmpeg conceals it and goes on) is
  * counted, not hidden: every frame during whose decoding FFmpeg reported an error is one decode
@@ -129,19 +127,19 @@ public final class FileFrameSource implements FrameSource {
             throw new IllegalArgumentException("decoder threads must be >= 0, got " + decoderThreads);
         }
         if (!Files.exists(path)) {
-            throw new CrackcamException(CrackcamException.Kind.INPUT, "video " + path + ": file not found");
+            throw new UnreadableInputException("video " + path + ": file not found");
         }
         if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
-            throw new CrackcamException(CrackcamException.Kind.INPUT, "video " + path + ": not a readable file");
+            throw new UnreadableInputException("video " + path + ": not a readable file");
         }
         FFmpegFrameGrabber g = new FFmpegFrameGrabber(path.toFile());
         g.setVideoOption("threads", Integer.toString(decoderThreads)); // overrides JavaCV's thread_count 0 (auto)
         try {
             FrameGrabbing.start(g, false); // no audio needed
         } catch (FrameGrabbing.NoVideoStream e) {
-            throw new CrackcamException(CrackcamException.Kind.INPUT, "video " + path + ": has no video stream");
+            throw new UnreadableInputException("video " + path + ": has no video stream");
         } catch (java.io.IOException e) {
-            throw new CrackcamException(CrackcamException.Kind.INPUT, "video " + path
+            throw new UnreadableInputException("video " + path
                     + ": not a readable video (not a video file, or truncated/corrupt): " + e.getMessage(), e);
         }
         Logger.debug("opened {}: {}x{} {} fps, {} s, codec {}", path, g.getImageWidth(), g.getImageHeight(),
@@ -212,7 +210,7 @@ public final class FileFrameSource implements FrameSource {
                     }
                 }
             } catch (FrameGrabber.Exception | RuntimeException e) {
-                throw new CrackcamException(CrackcamException.Kind.INPUT, "video " + path + ": decode error after frame "
+                throw new UnreadableInputException("video " + path + ": decode error after frame "
                         + decoded + " (" + formatSeconds(lastTimestamp) + "): " + FrameGrabbing.firstLine(e.getMessage()), e);
             }
             if (f == null || f.image == null) {
@@ -241,7 +239,7 @@ public final class FileFrameSource implements FrameSource {
         double fr = frameRate > 0 ? frameRate : 25;
         long slack = (long) (3 * 1e6 / fr);
         if (decoded == 0 || lastTimestamp + slack < durationMicros) {
-            throw new CrackcamException(CrackcamException.Kind.INPUT, "video " + path + ": truncated or corrupt: "
+            throw new UnreadableInputException("video " + path + ": truncated or corrupt: "
                     + "decoding stopped at " + formatSeconds(lastTimestamp) + " of " + formatSeconds(durationMicros)
                     + " after " + decoded + " frames");
         }
@@ -255,7 +253,7 @@ public final class FileFrameSource implements FrameSource {
         try {
             FrameGrabbing.copy(f, out);
         } catch (IllegalArgumentException e) {
-            throw new CrackcamException(CrackcamException.Kind.INPUT, e.getMessage());
+            throw new UnreadableInputException(e.getMessage());
         }
     }
 

@@ -2,8 +2,7 @@ package org.crackcam.capture;
 
 /**
  * A stream of BGR frames (a file here; cameras and RTSP behind the same interface). Called from
- * one thread (the pipeline's). Failures are {@link org.crackcam.pipeline.CrackcamException}s of
- * kind INPUT.
+ * one thread (the pipeline's). Failures are {@link UnreadableInputException}s.
  */
 public interface FrameSource extends AutoCloseable {
 
@@ -14,7 +13,7 @@ public interface FrameSource extends AutoCloseable {
      * Reads the next selected frame into {@code frame}.
      *
      * @return false at the end of the stream
-     * @throws org.crackcam.pipeline.CrackcamException (INPUT) on a decode error or truncation;
+     * @throws UnreadableInputException on a decode error or truncation;
      *         frames delivered before it remain valid
      */
     boolean next(VideoFrame frame);

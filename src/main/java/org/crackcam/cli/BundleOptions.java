@@ -1,5 +1,6 @@
 package org.crackcam.cli;
 
+import org.crackcam.settings.InvalidSettingException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,7 +10,6 @@ import java.util.List;
 import org.crackcam.bundle.ExecutionProvider;
 import org.crackcam.bundle.ModelBundle;
 import org.crackcam.bundle.RuntimeOptions;
-import org.crackcam.pipeline.CrackcamException;
 import picocli.CommandLine.Option;
 
 /** Model bundle and ONNX Runtime options shared by commands (a picocli mixin). */
@@ -48,10 +48,10 @@ public final class BundleOptions {
         try {
             p = ExecutionProvider.parse(provider);
         } catch (IllegalArgumentException e) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, "--provider: " + e.getMessage(), e);
+            throw new InvalidSettingException("--provider: " + e.getMessage(), e);
         }
         if (threads < 0) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, "--threads must be >= 0, got " + threads);
+            throw new InvalidSettingException("--threads must be >= 0, got " + threads);
         }
         return new RuntimeOptions(p, threads, stateDir, !noFp16, 0, true, spin);
     }

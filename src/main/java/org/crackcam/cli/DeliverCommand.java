@@ -1,12 +1,13 @@
 package org.crackcam.cli;
 
+import org.crackcam.settings.InvalidSettingException;
+import org.crackcam.delivery.DeliveryException;
 import java.util.concurrent.Callable;
 
 import org.crackcam.delivery.DeliveryOptions;
 import org.crackcam.delivery.MqttSettings;
 import org.crackcam.delivery.Outbox;
 import org.crackcam.delivery.OutboxPublisher;
-import org.crackcam.pipeline.CrackcamException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -35,15 +36,13 @@ public final class DeliverCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         MqttSettings mqtt = alerts.mqttSettings();
         if (mqtt == null) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                    "deliver needs --broker URL (or env CRACKCAM_BROKER)");
+            throw new InvalidSettingException("deliver needs --broker URL (or env CRACKCAM_BROKER)");
         }
         Outbox outbox = Outbox.open(alerts.outboxDirectory(), alerts.outboxQuotaBytes(), alerts.fileModes());
         int waiting = outbox.size();
         try (OutboxPublisher publisher = new OutboxPublisher(outbox, mqtt)) {
             if (!publisher.start()) {
-                throw new CrackcamException(CrackcamException.Kind.DELIVERY,
-                        "another crackcam process is delivering the outbox " + outbox.directory());
+                throw new DeliveryException("another crackcam process is delivering the outbox " + outbox.directory());
             }
             if (follow) {
                 Thread.currentThread().join();
@@ -53,7 +52,7 @@ public final class DeliverCommand implements Callable<Integer> {
                     waiting, publisher.ackedCount(), mqtt.brokerUri(), outbox.size(), outbox.directory());
             spec.commandLine().getOut().flush();
             if (!drained) {
-                throw new CrackcamException(CrackcamException.Kind.DELIVERY, "not all alerts delivered within "
+                throw new DeliveryException("not all alerts delivered within "
                         + alerts.drainTimeout().toSeconds() + " s" + (publisher.lastError() == null ? ""
                         : " (last error: " + publisher.lastError() + ")") + "; they stay in the outbox");
             }

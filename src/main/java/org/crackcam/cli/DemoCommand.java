@@ -1,5 +1,7 @@
 package org.crackcam.cli;
 
+import org.crackcam.settings.InvalidSettingException;
+import org.crackcam.capture.UnreadableInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -9,7 +11,6 @@ import java.util.concurrent.Callable;
 import org.crackcam.bundle.ModelBundle;
 import org.crackcam.capture.FrameSelector;
 import org.crackcam.inference.Detector;
-import org.crackcam.pipeline.CrackcamException;
 import org.crackcam.report.HtmlReport;
 import org.crackcam.report.ProcessMemory;
 import org.crackcam.report.Replay;
@@ -56,14 +57,14 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path drive = video != null ? video : BundleOptions.resolveDefault(DEMO_DRIVE);
         if (video == null && !Files.exists(drive)) {
-            throw new CrackcamException(CrackcamException.Kind.INPUT, "demo drive " + DEMO_DRIVE
+            throw new UnreadableInputException("demo drive " + DEMO_DRIVE
                     + " not found (run from the repository root, or pass --video)");
         }
         FrameSelector selector;
         try {
             selector = new FrameSelector(every, 0);
         } catch (IllegalArgumentException e) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, e.getMessage(), e);
+            throw new InvalidSettingException(e.getMessage(), e);
         }
         Path outboxDir = alertOptions.outboxDirectoryOr(out.resolve("outbox"));
         if (alertOptions.enabled()) {

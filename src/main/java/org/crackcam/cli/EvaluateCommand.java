@@ -1,5 +1,8 @@
 package org.crackcam.cli;
 
+import org.crackcam.capture.UnreadableInputException;
+import org.crackcam.inference.InferenceException;
+import org.crackcam.settings.InvalidSettingException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -23,7 +26,6 @@ import org.crackcam.evaluate.Report;
 import org.crackcam.evaluate.ReportWriter;
 import org.crackcam.evaluate.Rise;
 import org.crackcam.evaluate.Substrate;
-import org.crackcam.pipeline.CrackcamException;
 import org.tinylog.Logger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -141,7 +143,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         try {
             samples = EvalDataset.subset(EvalDataset.list(data, split), limit);
         } catch (IllegalArgumentException e) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, e.getMessage(), e);
+            throw new InvalidSettingException(e.getMessage(), e);
         }
         if (!EvalDataset.hasDatasetJson(data)) {
             spec.commandLine().getErr().println("note: " + data + " has no dataset.json; reading it as a user folder ("
@@ -168,8 +170,8 @@ public final class EvaluateCommand implements Callable<Integer> {
                         String.format(Locale.ROOT, "%.1f", r.wallSeconds()), r.scorerPasses());
             } catch (EvaluationException e) {
                 boolean input = e.getCause() == null;
-                throw new CrackcamException(input ? CrackcamException.Kind.INPUT : CrackcamException.Kind.INTERNAL,
-                        e.getMessage(), e);
+                throw input ? new UnreadableInputException(e.getMessage(), e)
+                        : new InferenceException(e.getMessage(), e);
             }
         }
         Report report = Report.of(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), settings, results,
@@ -177,8 +179,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         try {
             ReportWriter.writeAll(report, out);
         } catch (IOException e) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                    "cannot write results to " + out + ": " + e.getMessage(), e);
+            throw new InvalidSettingException("cannot write results to " + out + ": " + e.getMessage(), e);
         }
         var o = spec.commandLine().getOut();
         o.println(ReportWriter.markdown(report));
@@ -331,7 +332,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         return s;
     }
 
-    private CrackcamException usage(String message) {
-        return new CrackcamException(CrackcamException.Kind.CONFIGURATION, message);
+    private InvalidSettingException usage(String message) {
+        return new InvalidSettingException(message);
     }
 }

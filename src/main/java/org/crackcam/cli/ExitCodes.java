@@ -1,11 +1,22 @@
 package org.crackcam.cli;
 
-import org.crackcam.pipeline.CrackcamException;
+import java.util.List;
+
+import org.crackcam.bundle.BundleException;
+import org.crackcam.capture.DamagedInputException;
+import org.crackcam.capture.UnreadableInputException;
+import org.crackcam.delivery.DeliveryException;
+import org.crackcam.delivery.UndeliveredException;
+import org.crackcam.inference.InferenceException;
+import org.crackcam.pipeline.OutputException;
+import org.crackcam.service.ConfigException;
+import org.crackcam.settings.InvalidSettingException;
 
 /**
- * The exit codes of every {@code crackcam} command (shared by all subcommands), and the one place
- * where a failure becomes one: {@link #of(Throwable)}. The table in docs/runtime.md is tested
- * against these constants (CliBadInputTest).
+ * The exit codes of every {@code crackcam} command (shared by all subcommands and the service),
+ * and the one place where a failure becomes one: {@link #of(Throwable)}, read from
+ * {@link #RULES}. Domain code throws the specific exception; nothing else picks a code. The table
+ * in docs/runtime.md is tested against these constants and rules (CliBadInputTest).
  */
 public final class ExitCodes {
     /** Success. */
@@ -27,29 +38,35 @@ public final class ExitCodes {
     /** Interrupted (SIGINT). */
     public static final int INTERRUPTED = 130;
 
+    /** One failure type and its exit code. */
+    public record Rule(Class<? extends Throwable> type, int code) {
+    }
+
+    /**
+     * Failure type → exit code, first match wins (a subclass before its parent). Anything not
+     * listed (a bug) is {@link #INTERNAL}.
+     */
+    public static final List<Rule> RULES = List.of(
+            new Rule(InvalidSettingException.class, USAGE),
+            new Rule(ConfigException.class, USAGE),
+            new Rule(DamagedInputException.class, DAMAGED_INPUT),
+            new Rule(UnreadableInputException.class, BAD_INPUT),
+            new Rule(BundleException.class, BAD_BUNDLE),
+            new Rule(UndeliveredException.class, UNDELIVERED),
+            new Rule(DeliveryException.class, DELIVERY),
+            new Rule(InferenceException.class, INTERNAL),
+            new Rule(OutputException.class, INTERNAL),
+            new Rule(InterruptedException.class, INTERRUPTED));
+
     private ExitCodes() {
     }
 
-    /** The exit code for a failure of the given kind. */
-    public static int of(CrackcamException.Kind kind) {
-        return switch (kind) {
-            case CONFIGURATION -> USAGE;
-            case INPUT -> BAD_INPUT;
-            case BUNDLE -> BAD_BUNDLE;
-            case DELIVERY -> DELIVERY;
-            case DAMAGED_INPUT -> DAMAGED_INPUT;
-            case UNDELIVERED -> UNDELIVERED;
-            case INTERNAL -> INTERNAL;
-        };
-    }
-
-    /** The exit code for any failure that reached the command line. */
+    /** The exit code for any failure that reached the command line or the service. */
     public static int of(Throwable ex) {
-        if (ex instanceof CrackcamException ce) {
-            return of(ce.kind());
-        }
-        if (ex instanceof InterruptedException) {
-            return INTERRUPTED;
+        for (Rule r : RULES) {
+            if (r.type().isInstance(ex)) {
+                return r.code();
+            }
         }
         return INTERNAL;
     }

@@ -1,5 +1,7 @@
 package org.crackcam.cli;
 
+import org.crackcam.settings.InvalidSettingException;
+import org.crackcam.capture.UnreadableInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +69,7 @@ final class ExplainCommand implements Callable<Integer> {
                     stdout.println(explain(bundle, detector, p));
                     stdout.flush();
                 } catch (CrackcamException e) {
-                    if (e.kind() != CrackcamException.Kind.INPUT) {
+                    if (!(e instanceof UnreadableInputException)) {
                         throw e; // bundle or output problems concern every image
                     }
                     failed.add(e);
@@ -82,7 +84,7 @@ final class ExplainCommand implements Callable<Integer> {
             throw failed.get(0);
         }
         if (!failed.isEmpty()) {
-            throw new CrackcamException(CrackcamException.Kind.INPUT, failed.size() + " of " + images.size()
+            throw new UnreadableInputException(failed.size() + " of " + images.size()
                     + " image(s) failed (see above); the others were explained");
         }
         return ExitCodes.OK;
@@ -91,22 +93,21 @@ final class ExplainCommand implements Callable<Integer> {
     /** Explains one image and writes its files; an INPUT error for an image that cannot be read. */
     private String explain(ModelBundle bundle, Detector detector, Path p) {
         if (!Files.isRegularFile(p)) {
-            throw new CrackcamException(CrackcamException.Kind.INPUT, "image " + p + ": file not found");
+            throw new UnreadableInputException("image " + p + ": file not found");
         }
         checkDeclaredSize(p);
         Mat decoded;
         try {
             decoded = opencv_imgcodecs.imread(p.toString(), opencv_imgcodecs.IMREAD_COLOR);
         } catch (RuntimeException e) { // OpenCV refuses (its own size limits, a broken stream)
-            throw new CrackcamException(CrackcamException.Kind.INPUT, "image " + p + ": not a readable image ("
+            throw new UnreadableInputException("image " + p + ": not a readable image ("
                     + firstLine(e.getMessage()) + ")", e);
         }
         int mh = detector.mapHeight();
         int mw = detector.mapWidth();
         try (Mat img = decoded) {
             if (img == null || img.empty()) {
-                throw new CrackcamException(CrackcamException.Kind.INPUT,
-                        "image " + p + ": not a readable image (cannot decode)");
+                throw new UnreadableInputException("image " + p + ": not a readable image (cannot decode)");
             }
             Detector.ImageExplanation e = detector.explainImage(img, true);
             String stem = ReplayCommand.stem(p);
@@ -139,7 +140,7 @@ final class ExplainCommand implements Callable<Integer> {
             try {
                 JSON.writeValue(jsonFile.toFile(), json);
             } catch (IOException ex) {
-                throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, "cannot write " + jsonFile + ": "
+                throw new InvalidSettingException("cannot write " + jsonFile + ": "
                         + ex.getMessage(), ex);
             }
             return String.format(Locale.ROOT, "%s: p(crack)=%.4f %s mask=%d px -> %s", p,
@@ -166,7 +167,7 @@ final class ExplainCommand implements Callable<Integer> {
                 long w = r.getWidth(0);
                 long h = r.getHeight(0);
                 if (w <= 0 || h <= 0 || w * h > MAX_PIXELS) {
-                    throw new CrackcamException(CrackcamException.Kind.INPUT, String.format(Locale.ROOT,
+                    throw new UnreadableInputException(String.format(Locale.ROOT,
                             "image %s: declares %dx%d pixels, more than the %d megapixels allowed", p, w, h,
                             MAX_PIXELS / 1_000_000));
                 }

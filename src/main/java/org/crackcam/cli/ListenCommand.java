@@ -1,5 +1,6 @@
 package org.crackcam.cli;
 
+import org.crackcam.settings.InvalidSettingException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -10,7 +11,6 @@ import org.crackcam.delivery.AlertSubscriber;
 import org.crackcam.delivery.DeliveryOptions;
 import org.crackcam.delivery.FileModes;
 import org.crackcam.delivery.MqttSettings;
-import org.crackcam.pipeline.CrackcamException;
 import org.tinylog.Logger;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -70,15 +70,13 @@ public final class ListenCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!device.equals("+") && !AlertContext.isValidDeviceId(device)) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                    "--device '" + device + "' is not valid: + or 1..64 characters from A-Z a-z 0-9 . _ -");
+            throw new InvalidSettingException("--device '" + device + "' is not valid: + or 1..64 characters from A-Z a-z 0-9 . _ -");
         }
         if (count < 0) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, "--count must be >= 0, got " + count);
+            throw new InvalidSettingException("--count must be >= 0, got " + count);
         }
         if (maxAlertBytes < 1024) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                    "--max-alert-bytes must be >= 1024, got " + maxAlertBytes);
+            throw new InvalidSettingException("--max-alert-bytes must be >= 1024, got " + maxAlertBytes);
         }
         String id = clientId != null ? clientId : AlertSubscriber.defaultClientId("listen");
         MqttSettings settings = security.applyTo(MqttSettings.of(broker, "listen").withClientId(id));

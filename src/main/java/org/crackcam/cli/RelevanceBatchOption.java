@@ -1,7 +1,7 @@
 package org.crackcam.cli;
 
+import org.crackcam.settings.InvalidSettingException;
 import org.crackcam.inference.Detector;
-import org.crackcam.pipeline.CrackcamException;
 import picocli.CommandLine.Option;
 
 /** {@code --relevance-batch N}: flagged tiles of consecutive frames run through the relevance graph together. */
@@ -14,8 +14,7 @@ final class RelevanceBatchOption {
 
     int value() {
         if (relevanceBatch < 1) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                    "--relevance-batch must be >= 1, got " + relevanceBatch);
+            throw new InvalidSettingException("--relevance-batch must be >= 1, got " + relevanceBatch);
         }
         return relevanceBatch;
     }

@@ -1,12 +1,14 @@
 package org.crackcam.cli;
 
+import org.crackcam.settings.InvalidSettingException;
+import org.crackcam.delivery.UndeliveredException;
+import org.crackcam.capture.DamagedInputException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.crackcam.bundle.ModelBundle;
 import org.crackcam.capture.FrameSelector;
-import org.crackcam.pipeline.CrackcamException;
 import org.crackcam.report.Replay;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -76,11 +78,10 @@ final class ReplayCommand implements Callable<Integer> {
         try {
             selector = new FrameSelector(every, fps);
         } catch (IllegalArgumentException e) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, e.getMessage(), e);
+            throw new InvalidSettingException(e.getMessage(), e);
         }
         if (maxDecodeErrors < 0) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                    "--max-decode-errors must be >= 0, got " + maxDecodeErrors);
+            throw new InvalidSettingException("--max-decode-errors must be >= 0, got " + maxDecodeErrors);
         }
         var tiling = tilingOptions.config();
         Path dir = out != null ? out : Path.of("out", "replay", stem(video));
@@ -108,7 +109,7 @@ final class ReplayCommand implements Callable<Integer> {
         } // closing the alert stage drains the outbox to the broker (--drain-timeout)
         long damaged = ((Number) r.summary().get("decode_errors")).longValue();
         if (damaged > maxDecodeErrors) {
-            throw new CrackcamException(CrackcamException.Kind.DAMAGED_INPUT, "video " + video + ": " + damaged
+            throw new DamagedInputException("video " + video + ": " + damaged
                     + " frame(s) decoded with errors, more than --max-decode-errors " + maxDecodeErrors + " (first: "
                     + r.summary().get("first_decode_error") + "); outputs written to " + dir);
         }
@@ -123,7 +124,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
         long waiting = stage.outbox().size();
         if (waiting > 0) {
-            throw new CrackcamException(CrackcamException.Kind.UNDELIVERED, waiting
+            throw new UndeliveredException(waiting
                     + " alert(s) not acknowledged by the broker within the drain timeout; they stay in the outbox "
                     + stage.outbox().directory() + " (crackcam deliver sends them)");
         }

@@ -1,9 +1,9 @@
 package org.crackcam.cli;
 
+import org.crackcam.settings.InvalidSettingException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-import org.crackcam.pipeline.CrackcamException;
 import org.crackcam.service.ConfigException;
 import org.crackcam.service.ConfigLoader;
 import org.crackcam.service.ServiceConfig;
@@ -30,7 +30,7 @@ final class RunCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             String more = e.problems().size() > 1 ? " (" + (e.problems().size() - 1)
                     + " more problem(s): crackcam check-config " + config + ")" : "";
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, e.problems().get(0) + more, e);
+            throw new InvalidSettingException(e.problems().get(0) + more, e);
         }
         try (ServiceRunner service = ServiceRunner.open(cfg)) {
             service.installShutdownHook();

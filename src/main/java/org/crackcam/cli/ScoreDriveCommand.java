@@ -1,5 +1,6 @@
 package org.crackcam.cli;
 
+import org.crackcam.settings.InvalidSettingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -8,7 +9,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.crackcam.bundle.ModelBundle;
 import org.crackcam.evaluate.DriveScore;
-import org.crackcam.pipeline.CrackcamException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,15 +52,15 @@ public final class ScoreDriveCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (!(tolerance >= 0) || minPixels < 0) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, "--tolerance and --min-px must be >= 0");
+            throw new InvalidSettingException("--tolerance and --min-px must be >= 0");
         }
         DriveScore.Result r;
         try (ModelBundle bundle = bundleOptions.open()) {
             r = DriveScore.score(bundle, drive, tolerance, minPixels);
         } catch (IllegalArgumentException e) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, e.getMessage(), e);
+            throw new InvalidSettingException(e.getMessage(), e);
         } catch (IOException e) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, drive + ": " + e.getMessage(), e);
+            throw new InvalidSettingException(drive + ": " + e.getMessage(), e);
         }
         var o = spec.commandLine().getOut();
         o.println(text(r));
@@ -69,8 +69,7 @@ public final class ScoreDriveCommand implements Callable<Integer> {
             try {
                 new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), r);
             } catch (IOException e) {
-                throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                        "cannot write " + json + ": " + e.getMessage(), e);
+                throw new InvalidSettingException("cannot write " + json + ": " + e.getMessage(), e);
             }
         }
         return ExitCodes.OK;

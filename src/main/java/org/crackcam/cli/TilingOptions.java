@@ -1,7 +1,7 @@
 package org.crackcam.cli;
 
+import org.crackcam.settings.InvalidSettingException;
 import org.crackcam.inference.Detector;
-import org.crackcam.pipeline.CrackcamException;
 import org.crackcam.tiles.Roi;
 import picocli.CommandLine.Option;
 
@@ -25,13 +25,13 @@ public final class TilingOptions {
         try {
             r = roi == null ? Roi.DEFAULT : Roi.parse(roi);
         } catch (IllegalArgumentException e) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, "--roi: " + e.getMessage(), e);
+            throw new InvalidSettingException("--roi: " + e.getMessage(), e);
         }
         if (rows < 1) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, "--rows must be >= 1, got " + rows);
+            throw new InvalidSettingException("--rows must be >= 1, got " + rows);
         }
         if (!(overlap >= 0 && overlap < 1)) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, "--overlap must be in [0, 1), got " + overlap);
+            throw new InvalidSettingException("--overlap must be in [0, 1), got " + overlap);
         }
         return new Detector.TilingConfig(r, rows, overlap);
     }

@@ -1,5 +1,6 @@
 package org.crackcam.delivery;
 
+import org.crackcam.settings.InvalidSettingException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +23,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.crackcam.delivery.AlertChecks.Reason;
 import org.crackcam.delivery.AlertChecks.Rejected;
-import org.crackcam.pipeline.CrackcamException;
 import org.tinylog.Logger;
 
 /**
@@ -131,8 +131,7 @@ public final class AlertArchive {
             a.writeIndex();
             return a;
         } catch (IOException ex) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                    "cannot use the output folder " + dir + ": " + ex.getMessage(), ex);
+            throw new InvalidSettingException("cannot use the output folder " + dir + ": " + ex.getMessage(), ex);
         }
     }
 

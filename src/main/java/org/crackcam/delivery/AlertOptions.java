@@ -1,10 +1,10 @@
 package org.crackcam.delivery;
 
+import org.crackcam.settings.InvalidSettingException;
 import java.nio.file.Path;
 import java.time.Duration;
 
 import org.crackcam.alerts.TrackerConfig;
-import org.crackcam.pipeline.CrackcamException;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -55,7 +55,7 @@ public final class AlertOptions {
             return new TrackerConfig(tracking.gap, tracking.maxAge, tracking.minOverlap, tracking.vertical,
                     d.horizontalTolerance(), tracking.maxDistance, d.overlayMaxWidth(), d.jpegQuality(), d.joinDistance());
         } catch (IllegalArgumentException ex) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, "bad event option: " + ex.getMessage(), ex);
+            throw new InvalidSettingException("bad event option: " + ex.getMessage(), ex);
         }
     }
 

@@ -1,5 +1,7 @@
 package org.crackcam.delivery;
 
+import org.crackcam.settings.InvalidSettingException;
+import org.crackcam.bundle.BundleException;
 import java.io.PrintWriter;
 import java.time.Duration;
 
@@ -106,8 +108,7 @@ public final class AlertStage implements DetectionListener {
             context = new AlertContext(options.deviceId(), sourceKind, modelName, sha256(manifestFile),
                     org.crackcam.bundle.Manifest.read(bundleDir, modelName).crackMaskOrDefault());
         } catch (IllegalArgumentException ex) {
-            throw new org.crackcam.pipeline.CrackcamException(org.crackcam.pipeline.CrackcamException.Kind.CONFIGURATION,
-                    ex.getMessage(), ex);
+            throw new InvalidSettingException(ex.getMessage(), ex);
         }
         return java.util.Optional.of(open(options, context, outboxDir, new PrintWriter(System.err, true)));
     }
@@ -117,8 +118,7 @@ public final class AlertStage implements DetectionListener {
             return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
                     .digest(java.nio.file.Files.readAllBytes(file)));
         } catch (java.io.IOException ex) {
-            throw new org.crackcam.pipeline.CrackcamException(org.crackcam.pipeline.CrackcamException.Kind.BUNDLE,
-                    "cannot read " + file + ": " + ex.getMessage(), ex);
+            throw new BundleException("cannot read " + file + ": " + ex.getMessage(), ex);
         } catch (java.security.NoSuchAlgorithmException ex) {
             throw new IllegalStateException("SHA-256 missing from this JVM", ex);
         }

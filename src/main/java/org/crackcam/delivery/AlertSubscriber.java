@@ -1,5 +1,6 @@
 package org.crackcam.delivery;
 
+import org.crackcam.settings.InvalidSettingException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -10,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.random.RandomGenerator;
 
-import org.crackcam.pipeline.CrackcamException;
 import org.tinylog.Logger;
 
 /**
@@ -192,12 +192,11 @@ public final class AlertSubscriber {
      * {@code $share/<group>/crackcam/<device>/alerts} when {@code sharedGroup} is not null (the
      * broker hands each message to one member of the group).
      *
-     * @throws CrackcamException (configuration) when the group name is not 1..64 of A-Z a-z 0-9 . _ -
+     * @throws org.crackcam.settings.InvalidSettingException when the group name is not 1..64 of A-Z a-z 0-9 . _ -
      */
     public static String alertTopics(String device, String sharedGroup) {
         if (sharedGroup != null && !sharedGroup.matches("[A-Za-z0-9._-]{1,64}")) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                    "--shared-group '" + sharedGroup + "': 1..64 characters from A-Z a-z 0-9 . _ -");
+            throw new InvalidSettingException("--shared-group '" + sharedGroup + "': 1..64 characters from A-Z a-z 0-9 . _ -");
         }
         return (sharedGroup != null ? "$share/" + sharedGroup + "/" : "") + "crackcam/" + device + "/alerts";
     }

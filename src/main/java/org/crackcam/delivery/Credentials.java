@@ -1,5 +1,6 @@
 package org.crackcam.delivery;
 
+import org.crackcam.settings.InvalidSettingException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,7 +9,6 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.Properties;
 import java.util.Set;
 
-import org.crackcam.pipeline.CrackcamException;
 import org.tinylog.Logger;
 
 /**
@@ -27,21 +27,19 @@ public record Credentials(String username, char[] password) {
     /**
      * Reads the file; warns (once per file and process) when it is readable by group or others.
      *
-     * @throws CrackcamException (configuration) when it is missing or lacks a key
+     * @throws org.crackcam.settings.InvalidSettingException when it is missing or lacks a key
      */
     public static Credentials read(Path file) {
         Properties p = new Properties();
         try (var in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             p.load(in);
         } catch (IOException ex) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                    "cannot read the credentials file " + file + ": " + ex.getMessage(), ex);
+            throw new InvalidSettingException("cannot read the credentials file " + file + ": " + ex.getMessage(), ex);
         }
         String user = p.getProperty("username");
         String pass = p.getProperty("password");
         if (user == null || user.isBlank() || pass == null) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                    "credentials file " + file + " needs the keys 'username' and 'password'");
+            throw new InvalidSettingException("credentials file " + file + " needs the keys 'username' and 'password'");
         }
         try {
             Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);

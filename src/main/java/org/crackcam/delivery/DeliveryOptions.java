@@ -1,11 +1,11 @@
 package org.crackcam.delivery;
 
+import org.crackcam.settings.InvalidSettingException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 
 import org.crackcam.alerts.AlertContext;
-import org.crackcam.pipeline.CrackcamException;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
 
@@ -68,13 +68,12 @@ public final class DeliveryOptions {
         public MqttSettings applyTo(MqttSettings s) {
             for (Path p : new Path[] {ca, cert, key, credentials}) {
                 if (p != null && !java.nio.file.Files.isReadable(p)) {
-                    throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, "cannot read " + p);
+                    throw new InvalidSettingException("cannot read " + p);
                 }
             }
             if (ca != null || cert != null || key != null) {
                 if (!s.usesTls()) {
-                    throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                            "TLS options need an ssl:// (or mqtts://) broker URL, got " + s.brokerUri());
+                    throw new InvalidSettingException("TLS options need an ssl:// (or mqtts://) broker URL, got " + s.brokerUri());
                 }
                 s = s.withTls(new TlsFiles(ca, cert, key));
             }
@@ -97,8 +96,7 @@ public final class DeliveryOptions {
             }
         }
         if (!AlertContext.isValidDeviceId(d)) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                    "--device '" + d + "' is not valid: use 1..64 characters from A-Z a-z 0-9 . _ -");
+            throw new InvalidSettingException("--device '" + d + "' is not valid: use 1..64 characters from A-Z a-z 0-9 . _ -");
         }
         return d;
     }
@@ -114,8 +112,7 @@ public final class DeliveryOptions {
 
     public long outboxQuotaBytes() {
         if (outboxQuotaMb <= 0) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                    "--outbox-quota-mb must be > 0, got " + outboxQuotaMb);
+            throw new InvalidSettingException("--outbox-quota-mb must be > 0, got " + outboxQuotaMb);
         }
         return outboxQuotaMb * 1024 * 1024;
     }

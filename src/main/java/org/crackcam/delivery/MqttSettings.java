@@ -1,5 +1,6 @@
 package org.crackcam.delivery;
 
+import org.crackcam.settings.InvalidSettingException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -7,7 +8,6 @@ import java.time.Duration;
 import java.util.Locale;
 
 import org.crackcam.alerts.AlertContext;
-import org.crackcam.pipeline.CrackcamException;
 
 /**
  * How to reach the broker.
@@ -31,16 +31,14 @@ public record MqttSettings(String brokerUri, String deviceId, String clientId, T
     public MqttSettings {
         brokerUri = normaliseUri(brokerUri);
         if (!AlertContext.isValidDeviceId(deviceId)) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, "device id '" + deviceId
+            throw new InvalidSettingException("device id '" + deviceId
                     + "' is not valid: use 1..64 characters from A-Z a-z 0-9 . _ -");
         }
         if (clientId == null || clientId.isBlank() || clientId.length() > 64) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                    "MQTT client id must have 1..64 characters, got '" + clientId + "'");
+            throw new InvalidSettingException("MQTT client id must have 1..64 characters, got '" + clientId + "'");
         }
         if (maxInflight < 1 || maxInflight > 1000) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                    "max in-flight must be in 1..1000, got " + maxInflight);
+            throw new InvalidSettingException("max in-flight must be in 1..1000, got " + maxInflight);
         }
     }
 
@@ -92,7 +90,7 @@ public record MqttSettings(String brokerUri, String deviceId, String clientId, T
 
     static String normaliseUri(String uri) {
         if (uri == null || uri.isBlank()) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, "broker URL is empty");
+            throw new InvalidSettingException("broker URL is empty");
         }
         String u = uri.trim();
         String lower = u.toLowerCase(Locale.ROOT);
@@ -105,19 +103,17 @@ public record MqttSettings(String brokerUri, String deviceId, String clientId, T
             URI parsed = new URI(u);
             String scheme = parsed.getScheme() == null ? "" : parsed.getScheme().toLowerCase(Locale.ROOT);
             if (!scheme.equals("tcp") && !scheme.equals("ssl")) {
-                throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, "broker URL '" + uri
+                throw new InvalidSettingException("broker URL '" + uri
                         + "' must start with tcp://, ssl://, mqtt:// or mqtts://");
             }
             if (parsed.getHost() == null) {
-                throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                        "broker URL '" + uri + "' has no host");
+                throw new InvalidSettingException("broker URL '" + uri + "' has no host");
             }
             int port = parsed.getPort() > 0 ? parsed.getPort() : scheme.equals("ssl") ? 8883 : 1883;
             String host = parsed.getHost();
             return scheme + "://" + host + ":" + port;
         } catch (URISyntaxException ex) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                    "broker URL '" + uri + "' is not a URL: " + ex.getMessage(), ex);
+            throw new InvalidSettingException("broker URL '" + uri + "' is not a URL: " + ex.getMessage(), ex);
         }
     }
 }

@@ -26,7 +26,6 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.crackcam.alerts.Alert;
-import org.crackcam.pipeline.CrackcamException;
 import org.tinylog.Logger;
 
 /**
@@ -90,7 +89,7 @@ public final class Outbox {
      * a crash, checks every stored alert and quarantines the corrupt ones.
      *
      * @param quotaBytes most bytes of alerts kept; older ones are evicted beyond it
-     * @throws CrackcamException (delivery) when the directory cannot be created or read
+     * @throws DeliveryException when the directory cannot be created or read
      */
     public static Outbox open(Path dir, long quotaBytes) {
         return open(dir, quotaBytes, FileModes.PRIVATE);
@@ -112,8 +111,7 @@ public final class Outbox {
                 modes.directory(box.quarantine);
             }
         } catch (IOException ex) {
-            throw new CrackcamException(CrackcamException.Kind.DELIVERY,
-                    "cannot create the outbox directory " + dir + ": " + ex.getMessage(), ex);
+            throw new DeliveryException("cannot create the outbox directory " + dir + ": " + ex.getMessage(), ex);
         }
         box.refresh();
         return box;
@@ -137,7 +135,7 @@ public final class Outbox {
      * Stores the alert durably (see class comment), then evicts the oldest alerts while the
      * outbox is over its quota.
      *
-     * @throws CrackcamException (delivery) when the alert cannot be written
+     * @throws DeliveryException when the alert cannot be written
      */
     public Entry put(Alert alert) {
         byte[] json = alert.json();
@@ -168,8 +166,7 @@ public final class Outbox {
             } catch (IOException ignored) {
                 // the temporary file is removed at the next start-up
             }
-            throw new CrackcamException(CrackcamException.Kind.DELIVERY,
-                    "cannot store alert " + alert.id() + " in the outbox " + dir + ": " + ex.getMessage(), ex);
+            throw new DeliveryException("cannot store alert " + alert.id() + " in the outbox " + dir + ": " + ex.getMessage(), ex);
         }
         Entry e = new Entry(name, alert.id(), target, head.length + (long) json.length);
         List<Entry> evictedNow = new ArrayList<>();
@@ -227,8 +224,7 @@ public final class Outbox {
             forget(e);
             return null;
         } catch (IOException ex) {
-            throw new CrackcamException(CrackcamException.Kind.DELIVERY,
-                    "cannot read outbox file " + e.path() + ": " + ex.getMessage(), ex);
+            throw new DeliveryException("cannot read outbox file " + e.path() + ": " + ex.getMessage(), ex);
         }
         String problem = check(raw, e.alertId());
         if (problem != null) {
@@ -277,8 +273,7 @@ public final class Outbox {
                 }
             }
         } catch (IOException ex) {
-            throw new CrackcamException(CrackcamException.Kind.DELIVERY,
-                    "cannot list the outbox " + dir + ": " + ex.getMessage(), ex);
+            throw new DeliveryException("cannot list the outbox " + dir + ": " + ex.getMessage(), ex);
         }
         synchronized (this) {
             entries.keySet().removeIf(n -> {

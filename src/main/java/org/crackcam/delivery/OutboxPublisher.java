@@ -84,8 +84,7 @@ public final class OutboxPublisher implements AutoCloseable {
         } catch (OverlappingFileLockException ex) {
             lock = null;
         } catch (IOException ex) {
-            throw new CrackcamException(CrackcamException.Kind.DELIVERY,
-                    "cannot lock the outbox " + outbox.directory() + ": " + ex.getMessage(), ex);
+            throw new DeliveryException("cannot lock the outbox " + outbox.directory() + ": " + ex.getMessage(), ex);
         }
         if (lock == null) {
             closeLockChannel();

@@ -1,5 +1,6 @@
 package org.crackcam.delivery;
 
+import org.crackcam.settings.InvalidSettingException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +25,6 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
 
-import org.crackcam.pipeline.CrackcamException;
 
 /**
  * TLS material from PEM files: the CA certificate(s) that sign the broker's certificate, and
@@ -42,15 +42,14 @@ public record TlsFiles(Path caFile, Path certFile, Path keyFile) {
 
     public TlsFiles {
         if ((certFile == null) != (keyFile == null)) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                    "--tls-cert and --tls-key go together: give both or neither");
+            throw new InvalidSettingException("--tls-cert and --tls-key go together: give both or neither");
         }
     }
 
     /**
      * Builds the socket factory (TLS 1.2 or 1.3).
      *
-     * @throws CrackcamException (configuration) naming the file that cannot be used
+     * @throws org.crackcam.settings.InvalidSettingException naming the file that cannot be used
      */
     public SSLSocketFactory socketFactory() {
         try {
@@ -81,8 +80,7 @@ public record TlsFiles(Path caFile, Path certFile, Path keyFile) {
             ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), new SecureRandom());
             return ctx.getSocketFactory();
         } catch (GeneralSecurityException | IOException ex) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                    "cannot set up TLS from " + this + ": " + ex.getMessage(), ex);
+            throw new InvalidSettingException("cannot set up TLS from " + this + ": " + ex.getMessage(), ex);
         }
     }
 
@@ -90,13 +88,11 @@ public record TlsFiles(Path caFile, Path certFile, Path keyFile) {
         try (InputStream in = Files.newInputStream(file)) {
             List<Certificate> certs = new ArrayList<>(CertificateFactory.getInstance("X.509").generateCertificates(in));
             if (certs.isEmpty()) {
-                throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                        "no certificate in " + file + " (expected PEM: -----BEGIN CERTIFICATE-----)");
+                throw new InvalidSettingException("no certificate in " + file + " (expected PEM: -----BEGIN CERTIFICATE-----)");
             }
             return certs;
         } catch (IOException | GeneralSecurityException ex) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                    "cannot read certificates from " + file + ": " + ex.getMessage(), ex);
+            throw new InvalidSettingException("cannot read certificates from " + file + ": " + ex.getMessage(), ex);
         }
     }
 
@@ -105,8 +101,7 @@ public record TlsFiles(Path caFile, Path certFile, Path keyFile) {
         try {
             text = Files.readString(file, StandardCharsets.US_ASCII);
         } catch (IOException ex) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                    "cannot read the private key " + file + ": " + ex.getMessage(), ex);
+            throw new InvalidSettingException("cannot read the private key " + file + ": " + ex.getMessage(), ex);
         }
         Matcher m = PEM.matcher(text);
         while (m.find()) {
@@ -118,17 +113,16 @@ public record TlsFiles(Path caFile, Path certFile, Path keyFile) {
                 case "RSA PRIVATE KEY":
                     return pkcs8(pkcs1ToPkcs8(der), file);
                 case "ENCRYPTED PRIVATE KEY":
-                    throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, "private key " + file
+                    throw new InvalidSettingException("private key " + file
                             + " is encrypted; decrypt it: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pem");
                 case "EC PRIVATE KEY":
-                    throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, "private key " + file
+                    throw new InvalidSettingException("private key " + file
                             + " is in SEC1 form; convert it: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pem");
                 default:
                     // skip other blocks (e.g. EC PARAMETERS)
             }
         }
-        throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                "no private key in " + file + " (expected PEM: -----BEGIN PRIVATE KEY-----)");
+        throw new InvalidSettingException("no private key in " + file + " (expected PEM: -----BEGIN PRIVATE KEY-----)");
     }
 
     private static PrivateKey pkcs8(byte[] der, Path file) {
@@ -139,8 +133,7 @@ public record TlsFiles(Path caFile, Path certFile, Path keyFile) {
                 // try the next algorithm
             }
         }
-        throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                "private key " + file + " is not an RSA, EC or Ed25519 PKCS#8 key");
+        throw new InvalidSettingException("private key " + file + " is not an RSA, EC or Ed25519 PKCS#8 key");
     }
 
     /** Wraps a PKCS#1 RSAPrivateKey in a PKCS#8 PrivateKeyInfo (DER). */

@@ -40,7 +40,7 @@ public final class BundleGraphs implements Graphs {
         this.c1c = c == null ? null : new C1c(c.size(), c.fixedThreshold());
     }
 
-    /** Opens a bundle directory (throws the runtime's CrackcamException of kind BUNDLE when bad). */
+    /** Opens a bundle directory (throws the runtime's BundleException when bad). */
     public static BundleGraphs open(Path dir, RuntimeOptions options) {
         ModelBundle b = ModelBundle.open(dir, options);
         try {

@@ -1,5 +1,6 @@
 package org.crackcam.explain;
 
+import org.crackcam.pipeline.OutputException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +16,6 @@ import org.bytedeco.opencv.opencv_core.Point;
 import org.bytedeco.opencv.opencv_core.Rect;
 import org.bytedeco.opencv.opencv_core.Scalar;
 import org.bytedeco.opencv.opencv_core.Size;
-import org.crackcam.pipeline.CrackcamException;
 import org.crackcam.pipeline.TileResult;
 
 /**
@@ -91,10 +91,10 @@ public final class OverlayRenderer {
                 Files.createDirectories(file.getParent());
             }
         } catch (java.io.IOException e) {
-            throw new CrackcamException(CrackcamException.Kind.INTERNAL, "cannot create " + file.getParent(), e);
+            throw new OutputException("cannot create " + file.getParent(), e);
         }
         if (!opencv_imgcodecs.imwrite(file.toString(), img)) {
-            throw new CrackcamException(CrackcamException.Kind.INTERNAL, "cannot write image " + file);
+            throw new OutputException("cannot write image " + file);
         }
     }
 

@@ -8,7 +8,6 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import org.crackcam.bundle.GraphSession;
 import org.crackcam.bundle.ModelBundle;
-import org.crackcam.pipeline.CrackcamException;
 
 /**
  * The ABN graph on a batch of packed tiles: p(crack) = {@code p_pb[:, crack_class]}.
@@ -45,7 +44,7 @@ public final class AbnStage {
                 probs[i] = p.get(i * classes + crackClass);
             }
         } catch (OrtException e) {
-            throw new CrackcamException(CrackcamException.Kind.INTERNAL, "ABN inference failed: " + e.getMessage(), e);
+            throw new InferenceException("ABN inference failed: " + e.getMessage(), e);
         }
     }
 }

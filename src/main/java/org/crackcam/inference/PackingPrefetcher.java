@@ -218,7 +218,7 @@ public final class PackingPrefetcher implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CrackcamException(CrackcamException.Kind.INTERNAL, "interrupted while waiting for a frame", e);
+            throw new InferenceException("interrupted while waiting for a frame", e);
         }
         if (s == END) {
             ended = true;
@@ -244,7 +244,7 @@ public final class PackingPrefetcher implements AutoCloseable {
             ready = full.poll(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CrackcamException(CrackcamException.Kind.INTERNAL, "interrupted while waiting for a frame", e);
+            throw new InferenceException("interrupted while waiting for a frame", e);
         }
         return ready != null;
     }

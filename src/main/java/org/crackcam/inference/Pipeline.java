@@ -1,11 +1,11 @@
 package org.crackcam.inference;
 
+import org.crackcam.settings.InvalidSettingException;
 import java.time.Duration;
 import java.util.List;
 
 import org.crackcam.capture.FrameSource;
 import org.crackcam.capture.VideoFrame;
-import org.crackcam.pipeline.CrackcamException;
 import org.crackcam.pipeline.DetectionListener;
 import org.crackcam.pipeline.FrameResult;
 import org.tinylog.Logger;
@@ -296,10 +296,10 @@ public final class Pipeline {
 
     /**
      * A frame's inference failed (its slot is back): under SKIP, logged once, counted and reported;
-     * otherwise (or a CONFIGURATION error, or a listener's error under STOP) thrown.
+     * otherwise (or an invalid setting, or a listener's error under STOP) thrown.
      */
     private void skipOrThrow(String what, RuntimeException e) {
-        boolean configuration = e instanceof CrackcamException c && c.kind() == CrackcamException.Kind.CONFIGURATION;
+        boolean configuration = e instanceof InvalidSettingException;
         if (policies.onListenerError() == OnListenerError.STOP || configuration) {
             throw e;
         }

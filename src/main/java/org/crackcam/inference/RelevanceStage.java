@@ -11,7 +11,6 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import org.crackcam.bundle.GraphSession;
 import org.crackcam.bundle.ModelBundle;
-import org.crackcam.pipeline.CrackcamException;
 
 /**
  * The LRP-BN relevance graph ({@code lrp_bn}, target = the crack class) on a batch of selected
@@ -148,7 +147,7 @@ public final class RelevanceStage {
                 }
             }
         } catch (OrtException e) {
-            throw new CrackcamException(CrackcamException.Kind.INTERNAL, "relevance inference failed: " + e.getMessage(), e);
+            throw new InferenceException("relevance inference failed: " + e.getMessage(), e);
         }
     }
 

@@ -1,5 +1,7 @@
 package org.crackcam.office;
 
+import org.crackcam.settings.InvalidSettingException;
+import org.crackcam.capture.UnreadableInputException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -12,7 +14,6 @@ import java.util.regex.Pattern;
 
 import org.crackcam.delivery.AlertChecks;
 import org.crackcam.delivery.Outbox;
-import org.crackcam.pipeline.CrackcamException;
 import org.tinylog.Logger;
 
 /**
@@ -82,7 +83,7 @@ public final class AlertReceiver {
      */
     public int importFolder(Path dir) {
         if (!Files.isDirectory(dir)) {
-            throw new CrackcamException(CrackcamException.Kind.INPUT, "--import-outbox " + dir + ": not a folder");
+            throw new UnreadableInputException("--import-outbox " + dir + ": not a folder");
         }
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
@@ -94,7 +95,7 @@ public final class AlertReceiver {
                 }
             }
         } catch (IOException ex) {
-            throw new CrackcamException(CrackcamException.Kind.INPUT, "cannot list " + dir + ": " + ex.getMessage(), ex);
+            throw new UnreadableInputException("cannot list " + dir + ": " + ex.getMessage(), ex);
         }
         files.sort(null);
         for (Path p : files) {
@@ -107,7 +108,7 @@ public final class AlertReceiver {
                 try {
                     store.quarantine(null, why, new byte[0], 0, System.currentTimeMillis());
                 } catch (SQLException sq) {
-                    throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, "database: " + sq.getMessage(), sq);
+                    throw new InvalidSettingException("database: " + sq.getMessage(), sq);
                 }
                 quarantined.incrementAndGet();
                 Logger.warn("office: {} quarantined", why);
@@ -116,8 +117,7 @@ public final class AlertReceiver {
             try {
                 accept(null, payload);
             } catch (SQLException ex) {
-                throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                        "database failed while importing " + p + ": " + ex.getMessage(), ex);
+                throw new InvalidSettingException("database failed while importing " + p + ": " + ex.getMessage(), ex);
             }
         }
         return files.size();

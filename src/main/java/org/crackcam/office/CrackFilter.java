@@ -1,12 +1,12 @@
 package org.crackcam.office;
 
+import org.crackcam.settings.InvalidSettingException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
-import org.crackcam.pipeline.CrackcamException;
 
 /**
  * Filters of the crack list and the exports; every field null or empty means "any".
@@ -137,7 +137,7 @@ public record CrackFilter(String status, String type, Long fromMs, Long toMs, St
         }
     }
 
-    private static CrackcamException bad(String msg) {
-        return new CrackcamException(CrackcamException.Kind.CONFIGURATION, msg);
+    private static InvalidSettingException bad(String msg) {
+        return new InvalidSettingException(msg);
     }
 }

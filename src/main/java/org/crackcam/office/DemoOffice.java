@@ -1,5 +1,7 @@
 package org.crackcam.office;
 
+import org.crackcam.settings.InvalidSettingException;
+import org.crackcam.capture.UnreadableInputException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -12,7 +14,6 @@ import org.crackcam.pipeline.FrameResult;
 import org.crackcam.position.ParsedTrack;
 import org.crackcam.position.PositionSource;
 import org.crackcam.position.TrackFiles;
-import org.crackcam.pipeline.CrackcamException;
 import org.tinylog.Logger;
 
 /**
@@ -48,7 +49,7 @@ public final class DemoOffice {
             positions = TrackFiles.source(t, Optional.empty(), MAX_GAP_S);
             Logger.info("alert positions from {} ({} fixes)", gpx, t.track().size());
         } catch (IOException ex) {
-            throw new CrackcamException(CrackcamException.Kind.INPUT, "cannot read the track " + gpx + ": " + ex.getMessage(), ex);
+            throw new UnreadableInputException("cannot read the track " + gpx + ": " + ex.getMessage(), ex);
         }
         return new DetectionListener() {
             @Override
@@ -81,8 +82,7 @@ public final class DemoOffice {
                     + "  then open http://127.0.0.1:8016/");
             o.flush();
         } catch (IOException | SQLException ex) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                    "demo: cannot fill the office map " + page + ": " + ex.getMessage(), ex);
+            throw new InvalidSettingException("demo: cannot fill the office map " + page + ": " + ex.getMessage(), ex);
         }
     }
 }

@@ -1,5 +1,6 @@
 package org.crackcam.office;
 
+import org.crackcam.settings.InvalidSettingException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Writer;
@@ -24,7 +25,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.crackcam.delivery.AlertSubscriber;
 import org.crackcam.delivery.DeliveryOptions;
 import org.crackcam.delivery.MqttSettings;
-import org.crackcam.pipeline.CrackcamException;
 import org.tinylog.Logger;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -62,8 +62,7 @@ public final class OfficeCommand implements Callable<Integer> {
                 try {
                     pw = Files.readString(passwordFile).strip();
                 } catch (IOException ex) {
-                    throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                            "--db-password-file " + passwordFile + ": " + ex.getMessage(), ex);
+                    throw new InvalidSettingException("--db-password-file " + passwordFile + ": " + ex.getMessage(), ex);
                 }
             }
             return OfficeDatabase.open(db, user, pw);
@@ -150,11 +149,10 @@ public final class OfficeCommand implements Callable<Integer> {
             rule = new MergeRule(mergeDistance, mergeOrientation, MergeRule.defaults().frameSlack(),
                     MergeRule.defaults().passGap());
         } catch (IllegalArgumentException ex) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, ex.getMessage(), ex);
+            throw new InvalidSettingException(ex.getMessage(), ex);
         }
         if (count < 0 || maxBytes < 1024) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                    "--count must be >= 0 and --max-message-bytes >= 1024");
+            throw new InvalidSettingException("--count must be >= 0 and --max-message-bytes >= 1024");
         }
         var out = spec.commandLine().getOut();
         try (OfficeDatabase db = dbOptions.open()) {
@@ -206,27 +204,25 @@ public final class OfficeCommand implements Callable<Integer> {
         try {
             addr = InetAddress.getByName(httpBind);
         } catch (IOException ex) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, "--http-bind '" + httpBind + "': " + ex.getMessage());
+            throw new InvalidSettingException("--http-bind '" + httpBind + "': " + ex.getMessage());
         }
         String token = null;
         if (tokenFile != null) {
             token = Files.readString(tokenFile).strip();
             if (token.length() < 16) {
-                throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                        "--token-file " + tokenFile + ": the token must have at least 16 characters");
+                throw new InvalidSettingException("--token-file " + tokenFile + ": the token must have at least 16 characters");
             }
         }
         SSLContext tls = keystore == null ? null : tls();
         if (!addr.isLoopbackAddress() && (tls == null || token == null)) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, "--http-bind " + httpBind
+            throw new InvalidSettingException("--http-bind " + httpBind
                     + " is not a loopback address: remote access needs both --http-keystore (HTTPS) and --token-file");
         }
         if (httpPort < 0 || httpPort > 65535) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, "--http-port must be in 0..65535");
+            throw new InvalidSettingException("--http-port must be in 0..65535");
         }
         if (tiles != null && !tiles.matches("https?://[^\\s\"'<>]+\\{z}[^\\s\"'<>]*")) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                    "--tiles '" + tiles + "' must be an http(s) URL template with {z}, {x} and {y}");
+            throw new InvalidSettingException("--tiles '" + tiles + "' must be an http(s) URL template with {z}, {x} and {y}");
         }
         return new OfficeServer.Config(new InetSocketAddress(addr, httpPort), tls, token, tiles, tilesAttribution);
     }
@@ -243,8 +239,7 @@ public final class OfficeCommand implements Callable<Integer> {
             ctx.init(kmf.getKeyManagers(), null, null);
             return ctx;
         } catch (Exception ex) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                    "--http-keystore " + keystore + ": " + OfficeDatabase.rootMessage(ex), ex);
+            throw new InvalidSettingException("--http-keystore " + keystore + ": " + OfficeDatabase.rootMessage(ex), ex);
         }
     }
 
@@ -303,8 +298,7 @@ public final class OfficeCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             if (geojson == null && csv == null && dataset == null) {
-                throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                        "nothing to export: give --geojson, --csv and/or --dataset");
+                throw new InvalidSettingException("nothing to export: give --geojson, --csv and/or --dataset");
             }
             Map<String, String> q = new HashMap<>();
             q.put("status", status);
@@ -337,7 +331,7 @@ public final class OfficeCommand implements Callable<Integer> {
                         out.printf("office export: %d tile(s) -> %s %s; %d judged crack(s) had no raw crops "
                                 + "(alert schema 1)%n", c.total(), dataset, c.counts(), c.cracksWithoutCrops());
                     } catch (java.nio.file.FileAlreadyExistsException ex) {
-                        throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, ex.getMessage(), ex);
+                        throw new InvalidSettingException(ex.getMessage(), ex);
                     }
                 }
             }

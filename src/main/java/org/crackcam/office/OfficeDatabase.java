@@ -1,5 +1,6 @@
 package org.crackcam.office;
 
+import org.crackcam.settings.InvalidSettingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -74,15 +75,14 @@ public final class OfficeDatabase implements AutoCloseable {
             url = target;
             d = Dialect.SQLITE;
         } else if (target.startsWith("jdbc:")) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, "--db '" + target
+            throw new InvalidSettingException("--db '" + target
                     + "': only a SQLite file path, jdbc:sqlite:FILE or jdbc:postgresql://HOST/DB are supported");
         } else {
             Path p = Path.of(target).toAbsolutePath();
             try {
                 Files.createDirectories(p.getParent());
             } catch (java.io.IOException ex) {
-                throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                        "--db: cannot create the folder of " + p + ": " + ex.getMessage(), ex);
+                throw new InvalidSettingException("--db: cannot create the folder of " + p + ": " + ex.getMessage(), ex);
             }
             url = "jdbc:sqlite:" + p;
             d = Dialect.SQLITE;
@@ -104,8 +104,7 @@ public final class OfficeDatabase implements AutoCloseable {
             if (ex instanceof CrackcamException ce) {
                 throw ce;
             }
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                    "cannot open the office database " + redact(url) + ": " + rootMessage(ex), ex);
+            throw new InvalidSettingException("cannot open the office database " + redact(url) + ": " + rootMessage(ex), ex);
         }
     }
 

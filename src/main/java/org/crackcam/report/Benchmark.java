@@ -1,5 +1,7 @@
 package org.crackcam.report;
 
+import org.crackcam.inference.InferenceException;
+import org.crackcam.capture.UnreadableInputException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -126,7 +128,7 @@ public final class Benchmark {
                      OrtSession.Result br = plain.run(Map.of("image", x), java.util.Set.of("p_pb"))) {
                     ((OnnxTensor) br.get("p_pb").orElseThrow()).getFloatBuffer();
                 } catch (OrtException e) {
-                    throw new CrackcamException(CrackcamException.Kind.INTERNAL, "bare ONNX Runtime run: "
+                    throw new InferenceException("bare ONNX Runtime run: "
                             + e.getMessage(), e);
                 }
                 bareInterleaved.add(System.nanoTime() - b0);
@@ -205,11 +207,11 @@ public final class Benchmark {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new CrackcamException(CrackcamException.Kind.INTERNAL, "interrupted", e);
+                throw new InferenceException("interrupted", e);
             }
             pipelineSeconds = (System.nanoTime() - runStart) / 1e9;
             if (stored.isEmpty()) {
-                throw new CrackcamException(CrackcamException.Kind.INPUT, "video " + o.video() + ": no frame decoded");
+                throw new UnreadableInputException("video " + o.video() + ": no frame decoded");
             }
             // Bare ONNX Runtime in a loop over the copied batches.
             int h = bundle.manifest().input().height();

@@ -1,5 +1,7 @@
 package org.crackcam.report;
 
+import org.crackcam.settings.InvalidSettingException;
+import org.crackcam.pipeline.OutputException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -75,8 +77,7 @@ public final class Replay {
         try {
             Files.createDirectories(o.out());
         } catch (IOException e) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION,
-                    "cannot create output directory " + o.out() + ": " + e.getMessage(), e);
+            throw new InvalidSettingException("cannot create output directory " + o.out() + ": " + e.getMessage(), e);
         }
         LatencyRecorder decode = new LatencyRecorder("decode");
         LatencyRecorder tilingT = new LatencyRecorder("tiling");
@@ -193,7 +194,7 @@ public final class Replay {
             try {
                 JSON.writeValue(o.out().resolve("summary.json").toFile(), summary);
             } catch (IOException e) {
-                throw new CrackcamException(CrackcamException.Kind.INTERNAL, "cannot write summary.json", e);
+                throw new OutputException("cannot write summary.json", e);
             } finally {
                 jsonl.onEnd();
                 written.countDown();

@@ -1,5 +1,6 @@
 package org.crackcam.service;
 
+import org.crackcam.settings.InvalidSettingException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -17,7 +18,6 @@ import org.crackcam.inference.PackedFrame;
 import org.crackcam.inference.PackingPrefetcher;
 import org.crackcam.inference.Pipeline;
 import org.crackcam.inference.StageTimes;
-import org.crackcam.pipeline.CrackcamException;
 import org.crackcam.pipeline.DetectionListener;
 import org.crackcam.pipeline.FrameResult;
 import org.crackcam.pipeline.Position;
@@ -129,13 +129,10 @@ public final class FrameLoop {
                 pl.stop();
             }
             pl.run();
-        } catch (CrackcamException e) {
-            if (e.kind() == CrackcamException.Kind.CONFIGURATION) {
-                // no frame of this camera can work (the ROI holds no tile in its frame): stop, one line
-                throw new CrackcamException(e.kind(), source.id() + ": frame " + sampled.width + "x" + sampled.height
-                        + ": " + e.getMessage(), e);
-            }
-            throw e;
+        } catch (InvalidSettingException e) {
+            // no frame of this camera can work (the ROI holds no tile in its frame): stop, one line
+            throw new InvalidSettingException(source.id() + ": frame " + sampled.width + "x" + sampled.height
+                    + ": " + e.getMessage(), e);
         } finally {
             finished.countDown();
         }

@@ -1,5 +1,7 @@
 package org.crackcam.service;
 
+import org.crackcam.settings.InvalidSettingException;
+import org.crackcam.delivery.DeliveryException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,14 +34,14 @@ public final class Preflight {
         try {
             Files.createDirectories(dir);
         } catch (IOException | SecurityException e) {
-            throw new CrackcamException(CrackcamException.Kind.DELIVERY, what + " " + dir + ": cannot create the "
+            throw new DeliveryException(what + " " + dir + ": cannot create the "
                     + "directory (" + reason(e) + ")", e);
         }
         try {
             Path probe = Files.createTempFile(dir, ".write-probe-", ".tmp");
             Files.delete(probe);
         } catch (IOException | SecurityException e) {
-            throw new CrackcamException(CrackcamException.Kind.DELIVERY, what + " " + dir + ": not writable ("
+            throw new DeliveryException(what + " " + dir + ": not writable ("
                     + reason(e) + ")", e);
         }
     }
@@ -53,7 +55,7 @@ public final class Preflight {
         try {
             Files.createDirectories(dir);
         } catch (IOException | SecurityException e) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, what + " " + dir
+            throw new InvalidSettingException(what + " " + dir
                     + ": cannot create the directory (" + reason(e) + ")", e);
         }
     }
@@ -93,7 +95,7 @@ public final class Preflight {
         try {
             return TileGrid.compute(Roi.parse(t.roi()), width, height, t.rows(), t.overlap());
         } catch (CrackcamException e) {
-            throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, config.file() + ": tiles: "
+            throw new InvalidSettingException(config.file() + ": tiles: "
                     + e.getMessage() + " (camera frame " + width + "x" + height + ")", e);
         }
     }

@@ -1,5 +1,6 @@
 package org.crackcam.service;
 
+import org.crackcam.settings.InvalidSettingException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +29,6 @@ import org.crackcam.health.ServiceMetrics;
 import org.crackcam.health.StatusDocument;
 import org.crackcam.inference.Detector;
 import org.crackcam.inference.PackingPrefetcher;
-import org.crackcam.pipeline.CrackcamException;
 import org.crackcam.pipeline.DetectionListener;
 import org.crackcam.position.GpsdClient;
 import org.crackcam.position.ParsedTrack;
@@ -196,7 +196,7 @@ public final class ServiceRunner implements AutoCloseable {
         ServiceConfig.Tls t = q.tls();
         for (Optional<Path> p : List.of(t.caFile(), t.certFile(), t.keyFile(), q.credentialsFile())) {
             if (p.isPresent() && !Files.isReadable(p.get())) {
-                throw new CrackcamException(CrackcamException.Kind.CONFIGURATION, config.file() + ": cannot read "
+                throw new InvalidSettingException(config.file() + ": cannot read "
                         + p.get());
             }
         }

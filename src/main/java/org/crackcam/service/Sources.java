@@ -1,5 +1,6 @@
 package org.crackcam.service;
 
+import org.crackcam.capture.UnreadableInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -7,7 +8,6 @@ import org.crackcam.capture.live.FfmpegReader;
 import org.crackcam.capture.live.FrameReader;
 import org.crackcam.capture.live.GstPipeReader;
 import org.crackcam.capture.live.LiveSource;
-import org.crackcam.pipeline.CrackcamException;
 import org.crackcam.service.ServiceConfig.Camera;
 
 /** Builds the configured camera source. */
@@ -22,7 +22,7 @@ final class Sources {
             case FILE -> {
                 Path p = Path.of(c.url());
                 if (!Files.isRegularFile(p)) {
-                    throw new CrackcamException(CrackcamException.Kind.INPUT, "camera.url " + p + ": file not found");
+                    throw new UnreadableInputException("camera.url " + p + ": file not found");
                 }
                 yield FfmpegReader.factory(new FfmpegReader.Spec(FfmpegReader.Kind.FILE, c.url(), c.width(),
                         c.height(), 0, "", c.reconnect().ioTimeoutS(), c.realtime()));

@@ -1,10 +1,10 @@
 package org.crackcam.tiles;
 
+import org.crackcam.settings.InvalidSettingException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-import org.crackcam.pipeline.CrackcamException;
 
 /**
  * The grid of square tiles covering an ROI in a {@code width × height} frame.
@@ -72,8 +72,8 @@ public record TileGrid(int frameWidth, int frameHeight, Roi roi, int rows, doubl
         return new TileGrid(width, height, roi, rows, overlap, tiles);
     }
 
-    private static CrackcamException config(String msg) {
-        return new CrackcamException(CrackcamException.Kind.CONFIGURATION, msg);
+    private static InvalidSettingException config(String msg) {
+        return new InvalidSettingException(msg);
     }
 
     public int size() {

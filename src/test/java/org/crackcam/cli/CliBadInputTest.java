@@ -418,8 +418,32 @@ class CliBadInputTest {
         for (Case c : CASES) {
             assertTrue(constants.containsKey(c.exit()), c + ": exit " + c.exit() + " is not an ExitCodes constant");
         }
-        for (var k : org.crackcam.pipeline.CrackcamException.Kind.values()) {
-            assertTrue(constants.containsKey(ExitCodes.of(k)), k.name());
+        // the "thrown as" column lists exactly the failure types that ExitCodes.RULES maps to each code
+        Matcher t = Pattern.compile("(?m)^\\| (\\d+) \\| `\\w+` \\| ([^|]*) \\|").matcher(section);
+        Map<Integer, java.util.Set<String>> thrown = new LinkedHashMap<>();
+        while (t.find()) {
+            java.util.Set<String> names = new java.util.TreeSet<>();
+            Matcher n = Pattern.compile("`(\\w+)`").matcher(t.group(2));
+            while (n.find()) {
+                names.add(n.group(1));
+            }
+            thrown.put(Integer.parseInt(t.group(1)), names);
+        }
+        Map<Integer, java.util.Set<String>> rules = new LinkedHashMap<>();
+        for (Integer code : constants.keySet()) {
+            rules.put(code, new java.util.TreeSet<>());
+        }
+        for (ExitCodes.Rule r : ExitCodes.RULES) {
+            assertTrue(constants.containsKey(r.code()), r + " maps to a code that is not an ExitCodes constant");
+            rules.get(r.code()).add(r.type().getSimpleName());
+        }
+        assertEquals(rules, thrown, "docs/runtime.md 'thrown as' column vs ExitCodes.RULES");
+        // a subclass listed after its parent would never match
+        for (int i = 0; i < ExitCodes.RULES.size(); i++) {
+            for (int j = i + 1; j < ExitCodes.RULES.size(); j++) {
+                assertFalse(ExitCodes.RULES.get(i).type().isAssignableFrom(ExitCodes.RULES.get(j).type()),
+                        ExitCodes.RULES.get(j) + " is shadowed by " + ExitCodes.RULES.get(i));
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 package org.crackcam.inference;
 
+import org.crackcam.capture.UnreadableInputException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -59,7 +60,7 @@ class PackingPrefetcherTest {
                 return false;
             }
             if (next == failAt && !shrinkAtFail) {
-                throw new CrackcamException(CrackcamException.Kind.INPUT, "cut at " + next);
+                throw new UnreadableInputException("cut at " + next);
             }
             if (next == failAt) {
                 f.ensureSize(16, 8); // too small for the ROI: packing fails
@@ -169,7 +170,7 @@ class PackingPrefetcherTest {
                 assertHolds(p.next(), i);
             }
             var e = assertThrows(CrackcamException.class, p::next);
-            assertEquals(CrackcamException.Kind.INPUT, e.kind());
+            org.junit.jupiter.api.Assertions.assertInstanceOf(org.crackcam.capture.UnreadableInputException.class, e);
             assertNull(p.next());
         }
     }
@@ -182,7 +183,7 @@ class PackingPrefetcherTest {
                 assertHolds(p.next(), i);
             }
             var e = assertThrows(CrackcamException.class, p::next);
-            assertEquals(CrackcamException.Kind.CONFIGURATION, e.kind());
+            org.junit.jupiter.api.Assertions.assertInstanceOf(org.crackcam.settings.InvalidSettingException.class, e);
         }
     }
 

@@ -394,7 +394,7 @@ class ServiceRunnerTest {
         try (ServiceRunner service = ServiceRunner.open(config, new SystemdNotifier(Map.of(), "true"), List.of())) {
             var e = org.junit.jupiter.api.Assertions.assertThrows(org.crackcam.pipeline.CrackcamException.class,
                     service::run);
-            assertEquals(org.crackcam.pipeline.CrackcamException.Kind.CONFIGURATION, e.kind());
+            org.junit.jupiter.api.Assertions.assertInstanceOf(org.crackcam.settings.InvalidSettingException.class, e);
             assertTrue(e.getMessage().contains("frame 320x240") && e.getMessage().contains("too small"),
                     e.getMessage());
             assertEquals(0, service.metrics().processed());
@@ -420,7 +420,7 @@ class ServiceRunnerTest {
                 "mqtt:", "  enabled: false", "outbox:", "  dir: not-a-dir/outbox", "health:", "  enabled: false", ""));
         var e = org.junit.jupiter.api.Assertions.assertThrows(org.crackcam.pipeline.CrackcamException.class,
                 () -> ServiceRunner.open(ConfigLoader.load(cfg), new SystemdNotifier(Map.of(), "true"), List.of()));
-        assertEquals(org.crackcam.pipeline.CrackcamException.Kind.DELIVERY, e.kind());
+        org.junit.jupiter.api.Assertions.assertInstanceOf(org.crackcam.delivery.DeliveryException.class, e);
         assertTrue(e.getMessage().contains("outbox") && e.getMessage().contains("cannot create"), e.getMessage());
     }
 

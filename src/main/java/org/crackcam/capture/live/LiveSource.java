@@ -1,5 +1,6 @@
 package org.crackcam.capture.live;
 
+import org.crackcam.capture.UnreadableInputException;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -9,7 +10,6 @@ import java.util.random.RandomGenerator;
 import org.crackcam.capture.FrameSource;
 import org.crackcam.capture.VideoFrame;
 import org.crackcam.delivery.Backoff;
-import org.crackcam.pipeline.CrackcamException;
 import org.tinylog.Logger;
 
 /**
@@ -340,10 +340,12 @@ public final class LiveSource implements FrameSource {
         }
     }
 
-    /** The source gave up for good (an INPUT failure: exit code 3 from the command line). */
-    public static final class LiveSourceException extends CrackcamException {
+    /** The source gave up for good (an unreadable input: exit code 3 from the command line). */
+    public static final class LiveSourceException extends UnreadableInputException {
+        private static final long serialVersionUID = 1L;
+
         public LiveSourceException(String message) {
-            super(CrackcamException.Kind.INPUT, message);
+            super(message);
         }
     }
 }
