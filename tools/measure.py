@@ -16,13 +16,15 @@ run's result.json adds the best / last epoch and the training config.
 Model choices are made on ``val``. The held-out style family is measured only when
 ``--held-out`` is given, and at most once per name: a name whose row in ``--out`` already has
 held-out figures keeps them (rows are appended and reused, so an interrupted run resumes and
-the held-out family is never re-measured to pick a different model).
+the held-out family is never re-measured to pick a different model). ``--compare A B``
+prints the paired difference of two rows on the val tiles with an exact McNemar test.
 """
 from __future__ import annotations
 
 import argparse
 import csv
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -77,19 +79,39 @@ def measure_split(model: abn.ABN, ds: CrackDataset, batch_size: int = 64) -> Dic
     """Accuracy and mean cross-entropy of both branches over a split (model in eval mode)."""
     model.eval()
     n, ce_pb, ce_ab, ok_pb, ok_ab = 0, 0.0, 0.0, 0, 0
+    correct: List[str] = []
     dl = torch.utils.data.DataLoader(ds, batch_size=batch_size, shuffle=False)
     for x, y, _m, _hm in dl:
         out = model(x)
         ce_pb += float(F.cross_entropy(out.pb_logits, y, reduction="sum"))
         ce_ab += float(F.cross_entropy(out.ab_logits, y, reduction="sum"))
-        ok_pb += int((out.pb_logits.argmax(1) == y).sum())
+        hit = out.pb_logits.argmax(1) == y
+        correct.extend("1" if h else "0" for h in hit.tolist())
+        ok_pb += int(hit.sum())
         ok_ab += int((out.ab_logits.argmax(1) == y).sum())
         n += int(y.shape[0])
     if n == 0:
         raise UsageError("empty split")
     lam = model.cfg.lam
+    # "correct": the PB's hit (1) or miss (0) per tile in the split's fixed order, for paired
+    # comparisons of two models on the same tiles (mcnemar)
     return {"acc": ok_pb / n, "acc_ab": ok_ab / n, "ce_pb": ce_pb / n, "ce_ab": ce_ab / n,
-            "loss": (ce_pb + lam * ce_ab) / n, "n": n}
+            "loss": (ce_pb + lam * ce_ab) / n, "n": n, "correct": "".join(correct)}
+
+
+def mcnemar(correct_a: str, correct_b: str) -> Dict:
+    """Exact two-sided McNemar test of two models on the same tiles: b = tiles only A gets
+    right, c = tiles only B gets right; p = P(min(b, c) or fewer of b + c fair coin flips, ×2)."""
+    if len(correct_a) != len(correct_b) or not correct_a:
+        raise UsageError(f"paired comparison needs the same tiles ({len(correct_a)} vs "
+                         f"{len(correct_b)})")
+    b = sum(1 for x, y in zip(correct_a, correct_b) if x == "1" and y == "0")
+    c = sum(1 for x, y in zip(correct_a, correct_b) if x == "0" and y == "1")
+    m = b + c
+    tail = sum(math.comb(m, k) for k in range(min(b, c) + 1)) / 2 ** m if m else 1.0
+    n = len(correct_a)
+    return {"n": n, "only_a": b, "only_b": c, "diff_b_minus_a": (c - b) / n,
+            "p": min(1.0, 2 * tail)}
 
 
 def measure(name: str, path: Path, data: Path, held_out: Optional[Path],
@@ -166,8 +188,25 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--out", help="JSONL table: rows are reused and updated")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--csv", metavar="JSONL", help="only print the JSONL table as CSV")
+    ap.add_argument("--compare", nargs=2, metavar=("A", "B"),
+                    help="only print the paired val comparison of rows A and B of --out "
+                         "(exact McNemar test); --split test for the test split")
+    ap.add_argument("--split", default="val", choices=("val", "test"), help="with --compare")
     a = ap.parse_args(argv)
     try:
+        if a.compare:
+            if not a.out:
+                raise UsageError("--compare needs --out (the JSONL table)")
+            rows = read_rows(Path(a.out))
+            for nm in a.compare:
+                if nm not in rows:
+                    raise UsageError(f"--compare: no row {nm!r} in {a.out}")
+            ra, rb = (rows[nm][a.split] for nm in a.compare)
+            r = mcnemar(ra["correct"], rb["correct"])
+            r.update(a=a.compare[0], b=a.compare[1], split=a.split, acc_a=ra["acc"], acc_b=rb["acc"],
+                     ce_pb_a=ra["ce_pb"], ce_pb_b=rb["ce_pb"])
+            print(json.dumps(r))
+            return 0
         if a.csv:
             rows = read_rows(Path(a.csv))
             if not rows:

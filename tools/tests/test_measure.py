@@ -125,6 +125,32 @@ def test_bad_input_one_line_exit_2(data, tmp_path, capsys, args, needle):
     assert len(err) == 1 and err[0].startswith("error:") and needle in err[0], err
 
 
+def test_mcnemar_exact_values_and_cli(data, tmp_path, capsys):
+    # b = 0, c = 6: p = 2 / 2^6; b = 1, c = 9: p = 2 · (1 + 10) / 2^10; no discordant tiles: 1
+    r = measure.mcnemar("111111" + "0" * 4, "000000" + "0" * 4)
+    assert (r["only_a"], r["only_b"], r["p"]) == (6, 0, pytest.approx(2 / 64))
+    r = measure.mcnemar("1" + "0" * 9 + "11", "0" + "1" * 9 + "11")
+    assert (r["only_a"], r["only_b"]) == (1, 9) and r["p"] == pytest.approx(22 / 1024)
+    assert r["diff_b_minus_a"] == pytest.approx(8 / 12)
+    assert measure.mcnemar("1010", "1010")["p"] == 1.0
+    from scipy.stats import binomtest
+    assert measure.mcnemar("1" * 3 + "0" * 17, "0" * 3 + "1" * 17)["p"] == \
+        pytest.approx(binomtest(3, 20).pvalue)
+    with pytest.raises(measure.UsageError):
+        measure.mcnemar("10", "101")
+    own, _held, ck = data
+    out = tmp_path / "c.jsonl"
+    assert measure.main(["--data", str(own), "--out", str(out), f"a={ck}", f"b={ck}"]) == 0
+    row = measure.read_rows(out)["a"]
+    assert len(row["val"]["correct"]) == 10 and row["val"]["correct"].count("1") == \
+        round(row["val"]["acc"] * 10)
+    capsys.readouterr()
+    assert measure.main(["--out", str(out), "--compare", "a", "b"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert (r["only_a"], r["only_b"], r["p"], r["split"]) == (0, 0, 1.0, "val")
+    assert measure.main(["--out", str(out), "--compare", "a", "zz"]) == 2
+
+
 def test_percentile_matches_numpy():
     rng = np.random.default_rng(0)
     for n in (1, 2, 7, 20):
