@@ -179,6 +179,21 @@ def flat(row: Dict) -> Dict:
     return {k: r4(out[k]) for k in CSV_COLUMNS}
 
 
+MD_HEADER = ("row", "λ", "θα", "best / run epochs", "val acc", "val CE(PB)", "own test acc",
+             "held-out B acc", "p black", "p grey", "p blur mean / max")
+
+
+def markdown_line(f: Dict) -> str:
+    """One markdown table line of a ``flat`` row (3 decimals; — where not measured)."""
+    def d3(v):
+        return "—" if v == "" or v is None else f"{v:.3f}"
+    ep = "—" if f["best_epoch"] in ("", None) else f"{f['best_epoch']} / {f['epochs_run']}"
+    cells = [f["name"], f"{f['lam']:g}", f"{f['theta_alpha']:g}", ep, d3(f["val_acc"]),
+             d3(f["val_ce_pb"]), d3(f["test_acc"]), d3(f["held_out_acc"]), d3(f["p_black"]),
+             d3(f["p_grey"]), f"{d3(f['p_blur_mean'])} / {d3(f['p_blur_max'])}"]
+    return "| " + " | ".join(cells) + " |"
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     ap = argparse.ArgumentParser(prog="python3 -m tools.measure", description=__doc__.split("\n\n")[0])
     ap.add_argument("models", nargs="*", metavar="NAME=PATH", help="bundle directory or best.pt")
@@ -188,12 +203,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--out", help="JSONL table: rows are reused and updated")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--csv", metavar="JSONL", help="only print the JSONL table as CSV")
+    ap.add_argument("--markdown", metavar="JSONL", help="only print the JSONL table as markdown")
     ap.add_argument("--compare", nargs=2, metavar=("A", "B"),
                     help="only print the paired val comparison of rows A and B of --out "
                          "(exact McNemar test); --split test for the test split")
     ap.add_argument("--split", default="val", choices=("val", "test"), help="with --compare")
     a = ap.parse_args(argv)
     try:
+        if a.markdown:
+            rows = read_rows(Path(a.markdown))
+            if not rows:
+                raise UsageError(f"--markdown {a.markdown}: no rows")
+            print("| " + " | ".join(MD_HEADER) + " |")
+            print("|" + "---|" * len(MD_HEADER))
+            for r in rows.values():
+                print(markdown_line(flat(r)))
+            return 0
         if a.compare:
             if not a.out:
                 raise UsageError("--compare needs --out (the JSONL table)")

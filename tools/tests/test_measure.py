@@ -109,6 +109,12 @@ def test_cli_rows_held_out_once_and_csv(data, tmp_path, capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].split(",") == list(measure.CSV_COLUMNS) and len(lines) == 3
     assert lines[1].split(",")[measure.CSV_COLUMNS.index("held_out_acc")] == "-1.0"
+    assert measure.main(["--markdown", str(out)]) == 0
+    md = capsys.readouterr().out.strip().splitlines()
+    assert len(md) == 4 and md[0].count("|") == len(measure.MD_HEADER) + 1
+    cells = [c.strip() for c in md[2].strip("|").split("|")]
+    assert cells[0] == "a" and cells[1] == "2" and cells[2] == "0.1" and cells[3] == "1 / 1"
+    assert cells[7] == "-1.000" and cells[4] == f"{rows['a']['val']['acc']:.3f}"
 
 
 @pytest.mark.parametrize("args,needle", [
