@@ -11,7 +11,9 @@ Each NAME=PATH is a bundle directory (read back by tools/recover.py) or a traini
 cross-entropy of each branch, and L = CE(PB) + λ·CE(AB) with the model's own λ (the training
 loss: not comparable across λ, CE(PB) is), and the blank-tile probe of ``tools.train``
 (p(crack) of a black and a grey tile and of blurred test tiles). When PATH is a checkpoint its
-run's result.json adds the best / last epoch and the training config.
+run's result.json adds the best / last epoch and the training config, and its metrics.jsonl
+the mean val accuracy of the last three epochs (less noisy than one epoch's) and the median
+seconds per epoch.
 
 Model choices are made on ``val``. The held-out style family is measured only when
 ``--held-out`` is given, and at most once per name: a name whose row in ``--out`` already has
@@ -71,6 +73,14 @@ def load_model(path: Path) -> Tuple[abn.ABN, Dict]:
                     train={k: tc.get(k) for k in ("lr_fe", "lr_head", "schedule", "max_epochs",
                                                   "patience", "blank_p", "erase_p", "rotate_fill",
                                                   "init", "freeze_bn", "seeds")})
+    mpath = path.parent / "metrics.jsonl"
+    if mpath.is_file():
+        hist = [json.loads(l) for l in mpath.read_text().splitlines() if l.strip()]
+        if hist:
+            last3 = [h["val_acc"] for h in hist[-3:]]
+            info.update(val_acc_last=hist[-1]["val_acc"], val_acc_last3_mean=sum(last3) / len(last3),
+                        train_acc_last=hist[-1].get("train_acc_pb"),
+                        seconds_per_epoch_median=sorted(h["seconds"] for h in hist)[len(hist) // 2])
     return model, info
 
 
@@ -157,7 +167,7 @@ def write_rows(path: Path, rows: Dict[str, Dict]) -> None:
 
 
 CSV_COLUMNS = ("name", "preset", "parameters", "lam", "theta_alpha", "best_epoch", "epochs_run",
-               "val_acc", "val_ce_pb", "val_loss", "test_acc", "test_ce_pb", "held_out_acc",
+               "val_acc_last3_mean", "seconds_per_epoch_median", "val_acc", "val_ce_pb", "val_loss", "test_acc", "test_ce_pb", "held_out_acc",
                "held_out_ce_pb", "p_black", "p_grey", "p_blur_mean", "p_blur_max")
 
 
@@ -170,6 +180,8 @@ def flat(row: Dict) -> Dict:
     out = {"name": row["name"], "preset": row.get("preset"), "parameters": row.get("parameters"),
            "lam": row.get("lam"), "theta_alpha": row.get("theta_alpha"),
            "best_epoch": row.get("best_epoch", row.get("epoch")), "epochs_run": row.get("epochs_run"),
+           "val_acc_last3_mean": row.get("val_acc_last3_mean"),
+           "seconds_per_epoch_median": row.get("seconds_per_epoch_median"),
            "val_acc": row["val"]["acc"], "val_ce_pb": row["val"]["ce_pb"],
            "val_loss": row["val"]["loss"], "test_acc": row["test"]["acc"],
            "test_ce_pb": row["test"]["ce_pb"], "held_out_acc": h.get("acc"),
@@ -179,7 +191,8 @@ def flat(row: Dict) -> Dict:
     return {k: r4(out[k]) for k in CSV_COLUMNS}
 
 
-MD_HEADER = ("row", "λ", "θα", "best / run epochs", "val acc", "val CE(PB)", "own test acc",
+MD_HEADER = ("row", "λ", "θα", "best / run epochs", "val acc", "val acc, last 3 epochs",
+             "val CE(PB)", "own test acc",
              "held-out B acc", "p black", "p grey", "p blur mean / max")
 
 
@@ -189,7 +202,7 @@ def markdown_line(f: Dict) -> str:
         return "—" if v == "" or v is None else f"{v:.3f}"
     ep = "—" if f["best_epoch"] in ("", None) else f"{f['best_epoch']} / {f['epochs_run']}"
     cells = [f["name"], f"{f['lam']:g}", f"{f['theta_alpha']:g}", ep, d3(f["val_acc"]),
-             d3(f["val_ce_pb"]), d3(f["test_acc"]), d3(f["held_out_acc"]), d3(f["p_black"]),
+             d3(f["val_acc_last3_mean"]), d3(f["val_ce_pb"]), d3(f["test_acc"]), d3(f["held_out_acc"]), d3(f["p_black"]),
              d3(f["p_grey"]), f"{d3(f['p_blur_mean'])} / {d3(f['p_blur_max'])}"]
     return "| " + " | ".join(cells) + " |"
 

@@ -89,6 +89,8 @@ def test_cli_rows_held_out_once_and_csv(data, tmp_path, capsys):
     assert (row["kind"], row["lam"], row["theta_alpha"], row["val"]["n"], row["test"]["n"]) == \
         ("checkpoint", 2.0, 0.1, 10, 12)
     assert row["best_epoch"] == 1 and row["epochs_run"] == 1
+    hist = [json.loads(l) for l in (ck.parent / "metrics.jsonl").read_text().splitlines()]
+    assert row["val_acc_last3_mean"] == pytest.approx(hist[-1]["val_acc"])
     assert set(row["blank_probe"]) >= {"p_black", "p_grey", "p_blur_mean"}
     assert measure.main(["--data", str(own), "--out", str(out), "--held-out", str(held),
                          f"a={ck}"]) == 0
@@ -114,7 +116,7 @@ def test_cli_rows_held_out_once_and_csv(data, tmp_path, capsys):
     assert len(md) == 4 and md[0].count("|") == len(measure.MD_HEADER) + 1
     cells = [c.strip() for c in md[2].strip("|").split("|")]
     assert cells[0] == "a" and cells[1] == "2" and cells[2] == "0.1" and cells[3] == "1 / 1"
-    assert cells[7] == "-1.000" and cells[4] == f"{rows['a']['val']['acc']:.3f}"
+    assert cells[8] == "-1.000" and cells[4] == f"{rows['a']['val']['acc']:.3f}"
 
 
 @pytest.mark.parametrize("args,needle", [
