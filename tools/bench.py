@@ -7,7 +7,8 @@ gradients) on a batch of random tiles at the preset's input size, with random we
 cost does not depend on their values). The presets are timed in interleaved rounds
 (A, B, A, B, …) so that other jobs on a shared machine slow them alike; the printed figures
 are the median and the 10th / 90th percentile over the rounds, per batch and per tile, and
-the load average before and after. The Java runtime uses ONNX Runtime, whose figures differ;
+the load average before and after; beside the wall time, the process CPU time per tile
+(with one thread it is the compute time, and it is far less disturbed by other jobs). The Java runtime uses ONNX Runtime, whose figures differ;
 this benchmark compares presets with each other.
 """
 from __future__ import annotations
@@ -47,15 +48,17 @@ def bench(presets: Sequence[str], batch: int = 16, rounds: int = 20, warmup: int
         models[p] = m
         inputs[p] = torch.rand(batch, 3, m.cfg.image_size, m.cfg.image_size)
     times: Dict[str, List[float]] = {p: [] for p in presets}
+    cpu: Dict[str, List[float]] = {p: [] for p in presets}
     with torch.no_grad():
         for p in presets:
             for _ in range(warmup):
                 models[p](inputs[p])
         for _ in range(rounds):
             for p in presets:
-                t0 = time.perf_counter()
+                c0, t0 = time.process_time(), time.perf_counter()
                 models[p](inputs[p])
                 times[p].append((time.perf_counter() - t0) * 1000.0)
+                cpu[p].append((time.process_time() - c0) * 1000.0)
     out = []
     for p in presets:
         t = times[p]
@@ -67,7 +70,10 @@ def bench(presets: Sequence[str], batch: int = 16, rounds: int = 20, warmup: int
                     "ms_per_batch_median": med, "ms_per_batch_p10": percentile(t, 10),
                     "ms_per_batch_p90": percentile(t, 90), "ms_per_tile_median": med / batch,
                     "ms_per_tile_p10": percentile(t, 10) / batch,
-                    "ms_per_tile_p90": percentile(t, 90) / batch})
+                    "ms_per_tile_p90": percentile(t, 90) / batch,
+                    "cpu_ms_per_tile_median": statistics.median(cpu[p]) / batch,
+                    "cpu_ms_per_tile_p10": percentile(cpu[p], 10) / batch,
+                    "cpu_ms_per_tile_p90": percentile(cpu[p], 90) / batch})
     return out
 
 
@@ -107,7 +113,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(f"{r['preset']:10s} {r['parameters'] / 1e6:5.2f} M params  "
                   f"{r['macs_per_tile'] / 1e6:7.1f} M MACs/tile  "
                   f"{r['ms_per_tile_median']:7.2f} ms/tile (p10 {r['ms_per_tile_p10']:.2f}, "
-                  f"p90 {r['ms_per_tile_p90']:.2f})  {r['ms_per_batch_median']:8.1f} ms/batch")
+                  f"p90 {r['ms_per_tile_p90']:.2f})  {r['ms_per_batch_median']:8.1f} ms/batch  "
+                  f"CPU {r['cpu_ms_per_tile_median']:.2f} ms/tile")
     return 0
 
 

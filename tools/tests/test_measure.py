@@ -177,6 +177,8 @@ def test_bench_figures_are_consistent(capsys):
         assert r["ms_per_tile_median"] == pytest.approx(r["ms_per_batch_median"] / 4)
         assert r["ms_per_tile_p10"] <= r["ms_per_tile_median"] <= r["ms_per_tile_p90"]
         assert r["parameters"] == abn.count_parameters(abn.build("tiny"))
+        assert r["cpu_ms_per_tile_p10"] <= r["cpu_ms_per_tile_median"] <= r["cpu_ms_per_tile_p90"]
+        assert r["cpu_ms_per_tile_median"] > 0
     assert bench.main(["--preset", "tiny", "--batch", "2", "--rounds", "2", "--json"]) == 0
     out = capsys.readouterr().out.strip().splitlines()
     assert out[0].startswith("# torch") and "1 thread(s), batch 2" in out[0]
