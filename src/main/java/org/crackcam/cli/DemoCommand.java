@@ -1,5 +1,6 @@
 package org.crackcam.cli;
 
+import org.crackcam.settings.TilingSettings;
 import org.crackcam.settings.InvalidSettingException;
 import org.crackcam.capture.UnreadableInputException;
 import java.nio.file.Files;
@@ -77,7 +78,7 @@ final class DemoCommand implements Callable<Integer> {
                      outboxDir).orElse(null)) {
             stage = alerts;
             boolean synthetic = video == null || isSynthetic(bundle);
-            Replay.Result r = Replay.run(bundle, Detector.TilingConfig.defaults(),
+            Replay.Result r = Replay.run(bundle, TilingSettings.DEFAULTS,
                     new Replay.Options(drive, out, selector, false, 500, false, System.console() != null,
                             synthetic ? "SYNTHETIC DATA" : null, relevanceBatch.value()),
                     System.err, alerts == null ? List.of()

@@ -1,5 +1,6 @@
 package org.crackcam.cli;
 
+import org.crackcam.settings.TilingSettings;
 import org.crackcam.settings.InvalidSettingException;
 import org.crackcam.capture.UnreadableInputException;
 import java.io.IOException;
@@ -63,7 +64,7 @@ final class ExplainCommand implements Callable<Integer> {
         var stderr = spec.commandLine().getErr();
         List<CrackcamException> failed = new java.util.ArrayList<>();
         try (ModelBundle bundle = bundleOptions.open();
-             Detector detector = new Detector(bundle, Detector.TilingConfig.defaults())) {
+             Detector detector = new Detector(bundle, TilingSettings.DEFAULTS)) {
             for (Path p : images) {
                 try {
                     stdout.println(explain(bundle, detector, p));

@@ -1,5 +1,6 @@
 package org.crackcam.evaluate;
 
+import org.crackcam.settings.TilingSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -150,7 +151,7 @@ public final class DriveScore {
         Pooled frameMasks = Pooled.EMPTY;
         Pooled frameRegions = Pooled.EMPTY;
         double tolerance;
-        try (Detector detector = new Detector(bundle, Detector.TilingConfig.defaults());
+        try (Detector detector = new Detector(bundle, TilingSettings.DEFAULTS);
              FileFrameSource source = FileFrameSource.open(driveDir.resolve(truth.get("video").asText()),
                      FrameSelector.all())) {
             TileGrid grid = detector.gridFor(w, h);

@@ -246,7 +246,7 @@ public final class OfficeCommand implements Callable<Integer> {
     /** Subscribes and stores until interrupted (or --count messages); reconnects with back-off. */
     private void receive(AlertReceiver receiver) {
         String id = clientId != null ? clientId : AlertSubscriber.defaultClientId("office");
-        MqttSettings settings = security.applyTo(MqttSettings.of(broker, "office").withClientId(id));
+        MqttSettings settings = security.broker(broker, id, org.crackcam.settings.BrokerSettings.DEFAULT_KEEPALIVE_S).mqtt("office");
         String topics = AlertSubscriber.alertTopics("+", sharedGroup);
         AlertSubscriber subscriber = new AlertSubscriber("office", settings, topics);
         AtomicLong received = new AtomicLong();

@@ -1,5 +1,6 @@
 package org.crackcam.report;
 
+import org.crackcam.settings.TilingSettings;
 import org.crackcam.inference.InferenceException;
 import org.crackcam.capture.UnreadableInputException;
 import java.io.IOException;
@@ -172,7 +173,7 @@ public final class Benchmark {
     private Benchmark() {
     }
 
-    public static Map<String, Object> run(ModelBundle bundle, Detector.TilingConfig tiling, Options o)
+    public static Map<String, Object> run(ModelBundle bundle, TilingSettings tiling, Options o)
             throws OrtException, IOException {
         Observer obs = null;
         List<float[]> stored = List.of();

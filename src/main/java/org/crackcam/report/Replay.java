@@ -1,5 +1,6 @@
 package org.crackcam.report;
 
+import org.crackcam.settings.TilingSettings;
 import org.crackcam.settings.InvalidSettingException;
 import org.crackcam.pipeline.OutputException;
 import java.io.IOException;
@@ -72,7 +73,7 @@ public final class Replay {
     }
 
     /** Runs the replay; extra listeners (alerts) get every frame too. */
-    public static Result run(ModelBundle bundle, Detector.TilingConfig tiling, Options o, PrintStream err,
+    public static Result run(ModelBundle bundle, TilingSettings tiling, Options o, PrintStream err,
                              List<DetectionListener> extraListeners) throws InterruptedException {
         try {
             Files.createDirectories(o.out());

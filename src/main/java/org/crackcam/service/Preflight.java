@@ -1,6 +1,7 @@
 package org.crackcam.service;
 
 import org.crackcam.settings.InvalidSettingException;
+import org.crackcam.settings.TilingSettings;
 import org.crackcam.delivery.DeliveryException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -87,14 +88,14 @@ public final class Preflight {
     }
 
     /**
-     * The tile grid of {@code tiles} in a {@code width × height} frame; a CONFIGURATION error
+     * The tile grid of {@code tiles} in a {@code width × height} frame; an invalid setting
      * (exit 2) prefixed with the configuration file when the ROI holds no tile there.
      */
     public static TileGrid tiles(ServiceConfig config, int width, int height) {
-        ServiceConfig.Tiles t = config.tiles();
+        TilingSettings t = config.tiles();
         try {
-            return TileGrid.compute(Roi.parse(t.roi()), width, height, t.rows(), t.overlap());
-        } catch (CrackcamException e) {
+            return TileGrid.compute(t.roi(), width, height, t.rows(), t.overlap());
+        } catch (InvalidSettingException e) {
             throw new InvalidSettingException(config.file() + ": tiles: "
                     + e.getMessage() + " (camera frame " + width + "x" + height + ")", e);
         }

@@ -1,5 +1,6 @@
 package org.crackcam.e2e;
 
+import org.crackcam.settings.TilingSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -55,7 +56,7 @@ class AlertIdsReplayTest {
                 new AlertContext("van-e2e", "file", bundle.manifest().name(), "ab".repeat(32)), outbox, null,
                 Duration.ofSeconds(1), new PrintWriter(summary));
         try (stage) {
-            Replay.Result r = Replay.run(bundle, Detector.TilingConfig.defaults(),
+            Replay.Result r = Replay.run(bundle, TilingSettings.DEFAULTS,
                     new Replay.Options(DEMO, tmp.resolve(name), new FrameSelector(2, 0), false, 0, false, false, null),
                     new PrintStream(java.io.OutputStream.nullOutputStream()), List.of(stage));
             assertEquals(null, r.failure());

@@ -1,5 +1,6 @@
 package org.crackcam.e2e;
 
+import org.crackcam.settings.TilingSettings;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -100,7 +101,7 @@ class CrackMaskDriveTest {
         int w = truth.get("width").asInt(), h = truth.get("height").asInt();
         Score region = new Score(), shape = new Score();
         try (ModelBundle bundle = ModelBundle.open(TestBundles.EDGE_SYNTHETIC, RuntimeOptions.defaults());
-             Detector detector = new Detector(bundle, Detector.TilingConfig.defaults(), rule);
+             Detector detector = new Detector(bundle, TilingSettings.DEFAULTS, rule);
              FileFrameSource source = FileFrameSource.open(DRIVE.resolve(truth.get("video").asText()), FrameSelector.all())) {
             TileGrid grid = detector.gridFor(w, h);
             byte[] inGrid = new byte[w * h];

@@ -1,5 +1,6 @@
 package org.crackcam.e2e;
 
+import org.crackcam.settings.TilingSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,7 +65,7 @@ class EndToEndTest {
         long inter = 0, union = 0, predPx = 0, truthPx = 0;
         long frames = 0;
         try (ModelBundle bundle = ModelBundle.open(TestBundles.EDGE_SYNTHETIC, RuntimeOptions.defaults());
-             Detector detector = new Detector(bundle, Detector.TilingConfig.defaults());
+             Detector detector = new Detector(bundle, TilingSettings.DEFAULTS);
              FileFrameSource source = FileFrameSource.open(DRIVE.resolve(truth.get("video").asText()), FrameSelector.all())) {
             TileGrid grid = detector.gridFor(w, h);
             checkGridMatchesTruth(grid, truth);

@@ -1,5 +1,6 @@
 package org.crackcam.inference;
 
+import org.crackcam.settings.TilingSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Files;
@@ -28,7 +29,7 @@ class DetectorMaskRuleTest {
     @Test
     void detectorTakesTheManifestsRule() throws Exception {
         try (ModelBundle shipped = ModelBundle.open(TestBundles.EDGE_SYNTHETIC, RuntimeOptions.defaults());
-             Detector d = new Detector(shipped, Detector.TilingConfig.defaults())) {
+             Detector d = new Detector(shipped, TilingSettings.DEFAULTS)) {
             assertEquals(CrackMask.Settings.DEFAULTS, d.crackMaskSettings());
         }
         Path copy = tmp.resolve("bundle");
@@ -43,7 +44,7 @@ class DetectorMaskRuleTest {
         m.set("crack_mask", json.readTree("{\"method\":\"otsu\",\"min_component_px\":12,\"dilate_px\":1}"));
         Files.writeString(copy.resolve("manifest.json"), json.writeValueAsString(m));
         try (ModelBundle b = ModelBundle.open(copy, RuntimeOptions.defaults());
-             Detector d = new Detector(b, Detector.TilingConfig.defaults())) {
+             Detector d = new Detector(b, TilingSettings.DEFAULTS)) {
             assertEquals(new CrackMask.Settings(CrackMask.Method.OTSU, 0.05, 12, 1), d.crackMaskSettings());
         }
     }

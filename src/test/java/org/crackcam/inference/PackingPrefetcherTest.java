@@ -1,5 +1,6 @@
 package org.crackcam.inference;
 
+import org.crackcam.settings.TilingSettings;
 import org.crackcam.capture.UnreadableInputException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.Test;
 class PackingPrefetcherTest {
 
     static final int W = 96, H = 54, MAP = 8;
-    static final Detector.TilingConfig TILING = new Detector.TilingConfig(Roi.DEFAULT, 2, 0);
+    static final TilingSettings TILING = new TilingSettings(Roi.DEFAULT, 2, 0);
 
     /** Pixel value of channel {@code ch} (0 B, 1 G, 2 R) of frame {@code i} at column {@code x}: constant per 12-px column block. */
     static int value(long i, int x, int ch) {

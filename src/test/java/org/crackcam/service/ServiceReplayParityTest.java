@@ -1,5 +1,6 @@
 package org.crackcam.service;
 
+import org.crackcam.settings.TilingSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -87,8 +88,7 @@ class ServiceReplayParityTest {
         }
 
         Rows replay = new Rows();
-        Detector.TilingConfig tiling = new Detector.TilingConfig(Roi.parse(config.tiles().roi()), config.tiles().rows(),
-                config.tiles().overlap());
+        TilingSettings tiling = config.tiles();
         try (ModelBundle b = ModelBundle.open(ServiceRunnerTest.BUNDLE, RuntimeOptions.defaults())) {
             Replay.Options o = new Replay.Options(video, dir.resolve("replay"), FrameSelector.all(), false, 0, false,
                     false, null);
