@@ -54,6 +54,11 @@ public final class BundleGraphs implements Graphs {
         }
     }
 
+    @Override
+    public java.util.Map<String, String> graphLabels() {
+        return bundle.manifest().graphLabels();
+    }
+
     public Manifest manifest() {
         return bundle.manifest();
     }
