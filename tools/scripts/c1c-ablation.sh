@@ -7,7 +7,8 @@
 #   tools/scripts/c1c-ablation.sh BUNDLE DATA SPLIT OUT [LIMIT] [SUBSTRATES]
 #
 # e.g. tools/scripts/c1c-ablation.sh models/edge-synthetic data/families val out/c1c-val 120 road,black
-# Writes OUT/<variant>/results.json (one evaluate run each) and OUT/table.md.
+# Writes OUT/<variant>/results.json (one evaluate run each) and OUT/table.md. Variants: env
+# C1C_VARIANTS="size:threshold …" (default "14:mean 28:mean 56:mean 112:mean 28:0"; 28:mean is the shipped one).
 set -euo pipefail
 bundle=${1:?bundle}; data=${2:?dataset root}; split=${3:?split}; out=${4:?output folder}
 limit=${5:-120}; substrates=${6:-road,black}
@@ -15,8 +16,8 @@ jar=${CRACKCAM_JAR:-target/crackcam.jar}
 [ -f "$jar" ] || { echo "c1c-ablation: $jar missing: mvn -B -q -DskipTests package" >&2; exit 2; }
 py=/usr/bin/python3
 mkdir -p "$out/bundles"
-sizes=(14 28 56 112)
-thresholds=(mean 0)
+# variants: "size:threshold" (threshold mean = the map's mean, the paper's; a number = fixed)
+read -r -a variants <<< "${C1C_VARIANTS:-14:mean 28:mean 56:mean 112:mean 28:0}"
 
 variant() { # name size threshold -> bundle folder with that c1c section
   local dir="$out/bundles/$1"
@@ -45,27 +46,25 @@ run() { # name methods bundle-dir
 }
 
 run baseline "lrp-bn,r-only,r-alpha,crack-mask,gradcam,abn" "$bundle"
-for s in "${sizes[@]}"; do
-  for t in "${thresholds[@]}"; do
-    name="c1c-$s-$t"
-    variant "$name" "$s" "$t"
-    run "$name" "lrp-bn,crack-mask" "$out/bundles/$name"
-  done
+for v in "${variants[@]}"; do
+  s=${v%%:*}; t=${v#*:}
+  name="c1c-$s-$t"
+  variant "$name" "$s" "$t"
+  run "$name" "lrp-bn,crack-mask" "$out/bundles/$name"
 done
 
-"$py" - "$out" "${sizes[*]}" "${thresholds[*]}" > "$out/table.md" <<'PY'
+"$py" - "$out" "${variants[*]}" > "$out/table.md" <<'PY'
 import json, os, sys
-out, sizes, thresholds = sys.argv[1], sys.argv[2].split(), sys.argv[3].split()
+out, variants = sys.argv[1], [v.split(":") for v in sys.argv[2].split()]
 def load(name):
     return json.load(open(os.path.join(out, name, "results.json")))["bundles"][0]
 def row(b, method):
     m = next(x for x in b["methods"] if x["method"] == method)
-    truth = set(b["truthImages"])
     cells = []
     for c in m["curves"]:
-        ids = [v for i, v in enumerate(c["perImageId"]) if i in truth]
+        ids = [float(v) for v, t in zip(c["perImageId"], b["truthImages"]) if t and float(v) == float(v)]
         cells.append(f"{sum(ids) / len(ids):.3f}" if ids else "—")
-    f1 = m["mask"]["f1"] if m.get("mask") else float("nan")
+    f1 = float(m["mask"]["f1"]) if m.get("mask") else float("nan")
     return cells, f1, [c["substrate"] for c in m["curves"]]
 base = load("baseline")
 print("SYNTHETIC data. ID on crack images with a mask (truth anchor's images); mask F1 = tolerant F1 of the map's mask vs the crack mask.\n")
@@ -76,11 +75,10 @@ for method in ["truth", "random", "r-only", "r-alpha", "abn", "gradcam", "lrp-bn
     cells, f1, _ = row(base, method)
     label = "shipped c1c" if method in ("lrp-bn", "crack-mask") else "—"
     print(f"| {label} | {method} | " + " | ".join(cells) + f" | {f1:.3f} |")
-for s in sizes:
-    for t in thresholds:
-        b = load(f"c1c-{s}-{t}")
-        for method in ["lrp-bn", "crack-mask"]:
-            cells, f1, _ = row(b, method)
-            print(f"| size {s}, threshold {t} | {method} | " + " | ".join(cells) + f" | {f1:.3f} |")
+for s, t in variants:
+    b = load(f"c1c-{s}-{t}")
+    for method in ["lrp-bn", "crack-mask"]:
+        cells, f1, _ = row(b, method)
+        print(f"| size {s}, threshold {t} | {method} | " + " | ".join(cells) + f" | {f1:.3f} |")
 PY
 echo "c1c-ablation: table in $out/table.md"
