@@ -19,10 +19,10 @@ import org.crackcam.service.ConfigLoader;
 import org.crackcam.service.Preflight;
 import org.crackcam.service.ServiceConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code crackcam check-config FILE}: validates a service configuration without starting anything.
