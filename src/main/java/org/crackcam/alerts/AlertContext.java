@@ -30,7 +30,7 @@ public record AlertContext(String deviceId, String sourceKind, String modelName,
         Objects.requireNonNull(manifestSha256, "manifestSha256");
         if (!isValidDeviceId(deviceId)) {
             throw new IllegalArgumentException("device id '" + deviceId
-                    + "' is not valid: use 1..64 characters from A-Z a-z 0-9 . _ -");
+                    + "' is not valid: use 1..64 characters from A-Z a-z 0-9 . _ - starting with a letter or digit");
         }
         if (!sourceKind.equals("camera") && !sourceKind.equals("file")) {
             throw new IllegalArgumentException("source kind must be camera or file, got '" + sourceKind + "'");
@@ -43,6 +43,6 @@ public record AlertContext(String deviceId, String sourceKind, String modelName,
 
     /** True for ids usable as one MQTT topic level and a file name. */
     public static boolean isValidDeviceId(String id) {
-        return id != null && id.matches("[A-Za-z0-9._-]{1,64}") && !id.equals(".") && !id.equals("..");
+        return org.crackcam.settings.DeviceId.isValid(id);
     }
 }

@@ -21,7 +21,31 @@ import org.crackcam.explain.CrackMask;
 public record Manifest(int schemaVersion, String name, List<String> classes, int crackClass,
                        Input input, FeatureMap featureMap, Map<String, Graph> graphs,
                        double thetaAlpha, Decision decision, C1c c1c, JsonNode crackMask, int opset,
-                       JsonNode provenance) {
+                       JsonNode provenance, JsonNode lrp, JsonNode baselines, JsonNode variants) {
+
+    /**
+     * Each graph's label as the exporter read it off the graph's rule objects (tools/lrp): the
+     * {@code lrp} section's for {@code lrp_bn}, {@code baselines.<graph>} and
+     * {@code variants.<graph>} for the others. Empty for bundles exported before the labels were
+     * written (their reports fall back to the evaluation's own names).
+     */
+    public Map<String, String> graphLabels() {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        if (lrp != null && lrp.path("label").isTextual()) {
+            out.put("lrp_bn", lrp.get("label").asText());
+        }
+        for (JsonNode section : new JsonNode[] {baselines, variants}) {
+            if (section == null || !section.isObject()) {
+                continue;
+            }
+            section.fields().forEachRemaining(e -> {
+                if (e.getValue().path("label").isTextual()) {
+                    out.put(e.getKey(), e.getValue().get("label").asText());
+                }
+            });
+        }
+        return out;
+    }
 
     /** The keys of the optional {@code crack_mask} section. */
     static final List<String> CRACK_MASK_KEYS = List.of("method", "fraction", "min_component_px", "dilate_px");

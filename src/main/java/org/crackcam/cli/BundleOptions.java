@@ -1,15 +1,14 @@
 package org.crackcam.cli;
 
-import org.crackcam.settings.InvalidSettingException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.crackcam.bundle.ExecutionProvider;
 import org.crackcam.bundle.ModelBundle;
 import org.crackcam.bundle.RuntimeOptions;
+import org.crackcam.settings.ModelSettings;
 import picocli.CommandLine.Option;
 
 /** Model bundle and ONNX Runtime options shared by commands (a picocli mixin). */
@@ -39,21 +38,23 @@ public final class BundleOptions {
             description = "directory for TensorRT engine and timing caches (default ${DEFAULT-VALUE})")
     Path stateDir;
 
-    @Option(names = "--no-fp16", description = "TensorRT: disable FP16 kernels")
-    boolean noFp16;
+    @Option(names = "--fp16", negatable = true,
+            description = "TensorRT: FP16 kernels (default on for tensorrt/cuda; --no-fp16 turns them off)")
+    Boolean fp16;
+
+    @Option(names = "--gpu-id", paramLabel = "N", defaultValue = "0",
+            description = "CUDA / TensorRT device index (default ${DEFAULT-VALUE})")
+    int gpuId;
+
+    /** The model settings these flags describe, with {@code relevanceBatch} (checked by {@link ModelSettings}). */
+    public ModelSettings settings(int relevanceBatch) {
+        return new ModelSettings(bundle, ModelSettings.provider(provider), threads, spin, stateDir, fp16, gpuId,
+                relevanceBatch);
+    }
 
     /** The runtime options these flags describe. */
     public RuntimeOptions runtimeOptions() {
-        ExecutionProvider p;
-        try {
-            p = ExecutionProvider.parse(provider);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidSettingException("--provider: " + e.getMessage(), e);
-        }
-        if (threads < 0) {
-            throw new InvalidSettingException("--threads must be >= 0, got " + threads);
-        }
-        return new RuntimeOptions(p, threads, stateDir, !noFp16, 0, true, spin);
+        return settings(ModelSettings.DEFAULT_RELEVANCE_BATCH).runtimeOptions();
     }
 
     /** Resolves the bundle directory and opens it (hashes verified). */

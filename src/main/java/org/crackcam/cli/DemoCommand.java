@@ -1,7 +1,5 @@
 package org.crackcam.cli;
 
-import org.crackcam.settings.InvalidSettingException;
-import org.crackcam.capture.UnreadableInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,15 +8,16 @@ import java.util.concurrent.Callable;
 
 import org.crackcam.bundle.ModelBundle;
 import org.crackcam.capture.FrameSelector;
-import org.crackcam.inference.Detector;
+import org.crackcam.capture.UnreadableInputException;
 import org.crackcam.report.HtmlReport;
 import org.crackcam.report.ProcessMemory;
 import org.crackcam.report.Replay;
+import org.crackcam.settings.TilingSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code crackcam demo}: replays the shipped synthetic drive with the shipped bundle on CPU and
@@ -60,12 +59,7 @@ final class DemoCommand implements Callable<Integer> {
             throw new UnreadableInputException("demo drive " + DEMO_DRIVE
                     + " not found (run from the repository root, or pass --video)");
         }
-        FrameSelector selector;
-        try {
-            selector = new FrameSelector(every, 0);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidSettingException(e.getMessage(), e);
-        }
+        FrameSelector selector = new FrameSelector(every, 0);
         Path outboxDir = alertOptions.outboxDirectoryOr(out.resolve("outbox"));
         if (alertOptions.enabled()) {
             org.crackcam.service.Preflight.writableDirectory(outboxDir, "outbox");
@@ -77,7 +71,7 @@ final class DemoCommand implements Callable<Integer> {
                      outboxDir).orElse(null)) {
             stage = alerts;
             boolean synthetic = video == null || isSynthetic(bundle);
-            Replay.Result r = Replay.run(bundle, Detector.TilingConfig.defaults(),
+            Replay.Result r = Replay.run(bundle, TilingSettings.DEFAULTS,
                     new Replay.Options(drive, out, selector, false, 500, false, System.console() != null,
                             synthetic ? "SYNTHETIC DATA" : null, relevanceBatch.value()),
                     System.err, alerts == null ? List.of()

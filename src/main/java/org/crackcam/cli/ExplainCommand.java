@@ -1,7 +1,5 @@
 package org.crackcam.cli;
 
-import org.crackcam.settings.InvalidSettingException;
-import org.crackcam.capture.UnreadableInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,16 +14,19 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import org.bytedeco.opencv.global.opencv_imgcodecs;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.crackcam.bundle.ModelBundle;
+import org.crackcam.capture.UnreadableInputException;
 import org.crackcam.explain.MaskRle;
 import org.crackcam.explain.OverlayRenderer;
 import org.crackcam.inference.Detector;
 import org.crackcam.pipeline.CrackcamException;
+import org.crackcam.settings.InvalidSettingException;
+import org.crackcam.settings.TilingSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code crackcam explain IMAGE…}: each image (any size) is resized to the model input and
@@ -63,7 +64,7 @@ final class ExplainCommand implements Callable<Integer> {
         var stderr = spec.commandLine().getErr();
         List<CrackcamException> failed = new java.util.ArrayList<>();
         try (ModelBundle bundle = bundleOptions.open();
-             Detector detector = new Detector(bundle, Detector.TilingConfig.defaults())) {
+             Detector detector = new Detector(bundle, TilingSettings.DEFAULTS)) {
             for (Path p : images) {
                 try {
                     stdout.println(explain(bundle, detector, p));

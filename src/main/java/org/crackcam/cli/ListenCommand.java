@@ -1,22 +1,21 @@
 package org.crackcam.cli;
 
-import org.crackcam.settings.InvalidSettingException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
-import org.crackcam.alerts.AlertContext;
 import org.crackcam.delivery.AlertArchive;
 import org.crackcam.delivery.AlertSubscriber;
 import org.crackcam.delivery.DeliveryOptions;
 import org.crackcam.delivery.FileModes;
 import org.crackcam.delivery.MqttSettings;
+import org.crackcam.settings.InvalidSettingException;
 import org.tinylog.Logger;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code crackcam listen}: what a road-maintenance office runs. Subscribes at QoS 1 with a
@@ -69,7 +68,7 @@ public final class ListenCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!device.equals("+") && !AlertContext.isValidDeviceId(device)) {
+        if (!device.equals("+") && !org.crackcam.settings.DeviceId.isAcceptable(device)) {
             throw new InvalidSettingException("--device '" + device + "' is not valid: + or 1..64 characters from A-Z a-z 0-9 . _ -");
         }
         if (count < 0) {
@@ -79,7 +78,7 @@ public final class ListenCommand implements Callable<Integer> {
             throw new InvalidSettingException("--max-alert-bytes must be >= 1024, got " + maxAlertBytes);
         }
         String id = clientId != null ? clientId : AlertSubscriber.defaultClientId("listen");
-        MqttSettings settings = security.applyTo(MqttSettings.of(broker, "listen").withClientId(id));
+        MqttSettings settings = security.broker(broker, id, org.crackcam.settings.BrokerSettings.DEFAULT_KEEPALIVE_S).mqtt("listen");
         AlertArchive archive = AlertArchive.open(out, maxAlertBytes, FileModes.of(groupReadable));
         AlertSubscriber subscriber = new AlertSubscriber("listen", settings, AlertSubscriber.alertTopics(device, null))
                 .stopGrace(Duration.ofSeconds(3)) // let the summary line out before the JVM halts

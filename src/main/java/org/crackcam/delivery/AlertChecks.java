@@ -9,7 +9,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.crackcam.alerts.AlertContext;
 import org.crackcam.alerts.AlertSchema;
 
 /**
@@ -166,7 +165,7 @@ public final class AlertChecks {
                 ? doc.get("revision").asLong() : null;
         JsonNode deviceNode = doc.get("device_id");
         String device = deviceNode != null && deviceNode.isTextual() ? deviceNode.asText() : null;
-        if (!AlertContext.isValidDeviceId(device)) {
+        if (!org.crackcam.settings.DeviceId.isAcceptable(device)) {
             throw new Rejected(Reason.BAD_ID, "device_id " + quote(deviceNode)
                     + " is not 1..64 characters from A-Z a-z 0-9 . _ -", id, revision);
         }

@@ -1,10 +1,10 @@
 package org.crackcam.delivery;
 
-import org.crackcam.settings.InvalidSettingException;
 import java.nio.file.Path;
 import java.time.Duration;
 
 import org.crackcam.alerts.TrackerConfig;
+import org.crackcam.settings.EventSettings;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -25,38 +25,42 @@ public final class AlertOptions {
     @ArgGroup(exclusive = false, heading = "Merging detections into crack events%n")
     Tracking tracking = new Tracking();
 
-    /** The {@link TrackerConfig} knobs. */
+    /** The {@link EventSettings} options (defaults: {@link EventSettings#DEFAULTS}). */
     public static final class Tracking {
-        @Option(names = "--event-gap", paramLabel = "FRAMES", defaultValue = "10",
+        @Option(names = "--event-gap", paramLabel = "FRAMES",
                 description = "close an event after this many frames without the crack (default ${DEFAULT-VALUE})")
-        int gap = 10;
+        int gap = EventSettings.DEFAULTS.gapFrames();
 
-        @Option(names = "--event-max-age", paramLabel = "SECONDS", defaultValue = "10",
+        @Option(names = "--event-max-age", paramLabel = "SECONDS",
                 description = "close an event at the latest this long after its first frame (default ${DEFAULT-VALUE})")
-        double maxAge = 10;
+        double maxAge = EventSettings.DEFAULTS.maxAgeS();
 
-        @Option(names = "--event-min-overlap", paramLabel = "RATIO", defaultValue = "0.3",
+        @Option(names = "--event-min-overlap", paramLabel = "RATIO",
                 description = "share of a detection inside the predicted box to merge it (default ${DEFAULT-VALUE})")
-        double minOverlap = 0.3;
+        double minOverlap = EventSettings.DEFAULTS.minOverlap();
 
-        @Option(names = "--event-vertical-tolerance", paramLabel = "FRACTION", defaultValue = "0.08",
+        @Option(names = "--event-vertical-tolerance", paramLabel = "FRACTION",
                 description = "downward motion allowed per frame, fraction of the frame height (default ${DEFAULT-VALUE})")
-        double vertical = 0.08;
+        double vertical = EventSettings.DEFAULTS.verticalTolerance();
 
-        @Option(names = "--event-max-distance", paramLabel = "METRES", defaultValue = "25",
+        @Option(names = "--event-horizontal-tolerance", paramLabel = "FRACTION",
+                description = "predicted box widened on both sides, fraction of the frame width (default ${DEFAULT-VALUE})")
+        double horizontal = EventSettings.DEFAULTS.horizontalTolerance();
+
+        @Option(names = "--event-max-distance", paramLabel = "METRES",
                 description = "with GPS: merge only within this distance of the event's start (default ${DEFAULT-VALUE})")
-        double maxDistance = 25;
+        double maxDistance = EventSettings.DEFAULTS.maxDistanceM();
+    }
+
+    /** The event settings given by the options (checked by {@link EventSettings}). */
+    public EventSettings eventSettings() {
+        return new EventSettings(tracking.gap, tracking.maxAge, tracking.minOverlap, tracking.vertical,
+                tracking.horizontal, tracking.maxDistance);
     }
 
     /** The tracker configuration given by the options. */
     public TrackerConfig trackerConfig() {
-        try {
-            TrackerConfig d = TrackerConfig.DEFAULTS;
-            return new TrackerConfig(tracking.gap, tracking.maxAge, tracking.minOverlap, tracking.vertical,
-                    d.horizontalTolerance(), tracking.maxDistance, d.overlayMaxWidth(), d.jpegQuality(), d.joinDistance());
-        } catch (IllegalArgumentException ex) {
-            throw new InvalidSettingException("bad event option: " + ex.getMessage(), ex);
-        }
+        return eventSettings().trackerConfig();
     }
 
     /** False with {@code --no-alerts}. */

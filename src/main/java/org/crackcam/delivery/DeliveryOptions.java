@@ -1,11 +1,13 @@
 package org.crackcam.delivery;
 
-import org.crackcam.settings.InvalidSettingException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
-import org.crackcam.alerts.AlertContext;
+import org.crackcam.settings.BrokerSettings;
+import org.crackcam.settings.DeviceId;
+import org.crackcam.settings.OutboxSettings;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
 
@@ -32,9 +34,13 @@ public final class DeliveryOptions {
             description = "durable outbox directory (default $STATE_DIRECTORY/outbox or ~/.local/state/crackcam/outbox)")
     Path outbox;
 
-    @Option(names = "--outbox-quota-mb", paramLabel = "MB", defaultValue = "512",
+    @Option(names = "--outbox-quota-mb", paramLabel = "MB",
             description = "most megabytes kept in the outbox; the oldest alerts are evicted beyond it (default ${DEFAULT-VALUE})")
-    long outboxQuotaMb;
+    long outboxQuotaMb = OutboxSettings.DEFAULT_MAX_MB;
+
+    @Option(names = "--keepalive", paramLabel = "SECONDS",
+            description = "MQTT keep-alive interval, 5..3600 (default ${DEFAULT-VALUE})")
+    int keepAliveS = BrokerSettings.DEFAULT_KEEPALIVE_S;
 
     @Option(names = "--group-readable",
             description = "make the outbox group-readable (directories 0750, files 0640) for the operators' "
@@ -64,21 +70,12 @@ public final class DeliveryOptions {
                 description = "properties file with username= and password= (never on the command line)")
         Path credentials;
 
-        /** Applies these options to {@code s}; checks that the files are readable. */
-        public MqttSettings applyTo(MqttSettings s) {
-            for (Path p : new Path[] {ca, cert, key, credentials}) {
-                if (p != null && !java.nio.file.Files.isReadable(p)) {
-                    throw new InvalidSettingException("cannot read " + p);
-                }
-            }
-            if (ca != null || cert != null || key != null) {
-                if (!s.usesTls()) {
-                    throw new InvalidSettingException("TLS options need an ssl:// (or mqtts://) broker URL, got " + s.brokerUri());
-                }
-                s = s.withTls(new TlsFiles(ca, cert, key));
-            }
-            return credentials == null ? s : s.withCredentials(credentials);
+        /** The broker settings of {@code url} with these files (checked by {@link BrokerSettings}). */
+        public BrokerSettings broker(String url, String clientId, int keepAliveS) {
+            return new BrokerSettings(url, clientId, Optional.ofNullable(ca), Optional.ofNullable(cert),
+                    Optional.ofNullable(key), Optional.ofNullable(credentials), keepAliveS);
         }
+
     }
 
     /** The device id: the option, the environment, or the host name reduced to allowed characters. */
@@ -95,10 +92,7 @@ public final class DeliveryOptions {
                 d = d.substring(0, 64);
             }
         }
-        if (!AlertContext.isValidDeviceId(d)) {
-            throw new InvalidSettingException("--device '" + d + "' is not valid: use 1..64 characters from A-Z a-z 0-9 . _ -");
-        }
-        return d;
+        return DeviceId.of(d);
     }
 
     public Path outboxDirectory() {
@@ -111,10 +105,12 @@ public final class DeliveryOptions {
     }
 
     public long outboxQuotaBytes() {
-        if (outboxQuotaMb <= 0) {
-            throw new InvalidSettingException("--outbox-quota-mb must be > 0, got " + outboxQuotaMb);
-        }
-        return outboxQuotaMb * 1024 * 1024;
+        return outboxSettings(null).maxBytes();
+    }
+
+    /** The outbox settings ({@code fallback} when {@code --outbox} is not given). */
+    public OutboxSettings outboxSettings(Path fallback) {
+        return new OutboxSettings(outbox != null ? outbox : fallback, outboxQuotaMb, groupReadable);
     }
 
     /** The outbox's permissions: private, or group-readable with {@code --group-readable}. */
@@ -131,16 +127,17 @@ public final class DeliveryOptions {
         return broker != null && !broker.isBlank();
     }
 
-    /** The MQTT settings, or null when no broker was given. Checks that the files exist. */
-    public MqttSettings mqttSettings() {
+    /** The broker settings, or null when no broker was given (checked by {@link BrokerSettings}). */
+    public BrokerSettings brokerSettings() {
         if (!hasBroker()) {
             return null;
         }
-        String dev = deviceId();
-        MqttSettings s = MqttSettings.of(broker, dev);
-        if (clientId != null) {
-            s = s.withClientId(clientId);
-        }
-        return security.applyTo(s);
+        return security.broker(broker, clientId, keepAliveS);
+    }
+
+    /** The MQTT settings, or null when no broker was given. Checks that the files are readable. */
+    public MqttSettings mqttSettings() {
+        BrokerSettings b = brokerSettings();
+        return b == null ? null : b.mqtt(deviceId());
     }
 }

@@ -1,13 +1,12 @@
 package org.crackcam.delivery;
 
-import org.crackcam.settings.InvalidSettingException;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
 
-import org.crackcam.alerts.AlertContext;
+import org.crackcam.settings.BrokerSettings;
+import org.crackcam.settings.DeviceId;
+import org.crackcam.settings.InvalidSettingException;
+
 
 /**
  * How to reach the broker.
@@ -30,13 +29,8 @@ public record MqttSettings(String brokerUri, String deviceId, String clientId, T
 
     public MqttSettings {
         brokerUri = normaliseUri(brokerUri);
-        if (!AlertContext.isValidDeviceId(deviceId)) {
-            throw new InvalidSettingException("device id '" + deviceId
-                    + "' is not valid: use 1..64 characters from A-Z a-z 0-9 . _ -");
-        }
-        if (clientId == null || clientId.isBlank() || clientId.length() > 64) {
-            throw new InvalidSettingException("MQTT client id must have 1..64 characters, got '" + clientId + "'");
-        }
+        DeviceId.of(deviceId);
+        BrokerSettings.clientId(clientId);
         if (maxInflight < 1 || maxInflight > 1000) {
             throw new InvalidSettingException("max in-flight must be in 1..1000, got " + maxInflight);
         }
@@ -89,31 +83,6 @@ public record MqttSettings(String brokerUri, String deviceId, String clientId, T
     }
 
     static String normaliseUri(String uri) {
-        if (uri == null || uri.isBlank()) {
-            throw new InvalidSettingException("broker URL is empty");
-        }
-        String u = uri.trim();
-        String lower = u.toLowerCase(Locale.ROOT);
-        if (lower.startsWith("mqtt://")) {
-            u = "tcp://" + u.substring(7);
-        } else if (lower.startsWith("mqtts://")) {
-            u = "ssl://" + u.substring(8);
-        }
-        try {
-            URI parsed = new URI(u);
-            String scheme = parsed.getScheme() == null ? "" : parsed.getScheme().toLowerCase(Locale.ROOT);
-            if (!scheme.equals("tcp") && !scheme.equals("ssl")) {
-                throw new InvalidSettingException("broker URL '" + uri
-                        + "' must start with tcp://, ssl://, mqtt:// or mqtts://");
-            }
-            if (parsed.getHost() == null) {
-                throw new InvalidSettingException("broker URL '" + uri + "' has no host");
-            }
-            int port = parsed.getPort() > 0 ? parsed.getPort() : scheme.equals("ssl") ? 8883 : 1883;
-            String host = parsed.getHost();
-            return scheme + "://" + host + ":" + port;
-        } catch (URISyntaxException ex) {
-            throw new InvalidSettingException("broker URL '" + uri + "' is not a URL: " + ex.getMessage(), ex);
-        }
+        return BrokerSettings.url(uri);
     }
 }

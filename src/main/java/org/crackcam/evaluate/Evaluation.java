@@ -1,6 +1,5 @@
 package org.crackcam.evaluate;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -8,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import org.crackcam.explain.CrackMask;
 import org.tinylog.Logger;
 
@@ -281,7 +282,7 @@ public final class Evaluation {
             fraction[i] = (double) curveN[i] / shape.pixels();
         }
         for (Method m : methods) {
-            results.add(acc.get(m).result(m, config));
+            results.add(acc.get(m).result(m, config, m.description(graphs.graphLabels())));
         }
         long iterations = 0;
         long solves = 0;
@@ -403,7 +404,7 @@ public final class Evaluation {
             f1[k] = c.f1();
         }
 
-        MethodResult result(Method m, Config config) {
+        MethodResult result(Method m, Config config, String description) {
             List<CurveResult> curves = new ArrayList<>();
             for (int s = 0; s < ins.length; s++) {
                 double[] ic = insCurve[s].clone();
@@ -422,7 +423,7 @@ public final class Evaluation {
             }
             MaskResult mr = new MaskResult(maskImages, config.tolerance(), nanMean(iou), nanMean(precision),
                     nanMean(recall), nanMean(f1), iou, precision, recall, f1);
-            return new MethodResult(m.id(), m.role().name().toLowerCase(java.util.Locale.ROOT), m.description(),
+            return new MethodResult(m.id(), m.role().name().toLowerCase(java.util.Locale.ROOT), description,
                     List.copyOf(curves), mr, mapSeconds, metricSeconds, mapImages);
         }
     }

@@ -22,6 +22,11 @@ public interface Graphs extends AutoCloseable {
      */
     Map<String, float[][]> run(String graph, float[][] images, int[] targets) throws EvaluationException;
 
+    /** Graph → the label its exporter wrote (manifest; empty when none). */
+    default Map<String, String> graphLabels() {
+        return Map.of();
+    }
+
     /** A short label of the bundle for reports (its manifest name and seed). */
     String label();
 

@@ -2,6 +2,7 @@ package org.crackcam.evaluate;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The explainers and ablations this evaluation knows, with the graph output each one reads
@@ -10,30 +11,30 @@ import java.util.Locale;
  */
 public enum Method {
     LRP_BN("lrp-bn", Role.OURS, "lrp_bn", "explanation", true, Iou.Binarisation.POSITIVE,
-            "LRP-BN: C1C(R ⊙ α'), γ = bundle's (0.5)"),
+            "{label}: C1C(R ⊙ α')", "LRP-BN, γ = the bundle's"),
     CRACK_MASK("crack-mask", Role.OURS, "lrp_bn", "relevance", true, Iou.Binarisation.POSITIVE,
             "the runtime's crack-shaped mask (alerts' mask): top 5 % of R inside the C1C region; R on the mask, 0 "
-                    + "elsewhere"),
+                    + "elsewhere", null),
     RISE("rise", Role.BASELINE, null, null, false, Iou.Binarisation.MEAN,
-            "RISE saliency scored by repeated ABN passes"),
-    GRADCAM("gradcam", Role.BASELINE, "gradcam", "cam", false, Iou.Binarisation.MEAN, "GradCAM"),
-    LRP("lrp", Role.BASELINE, "lrp_plain", "relevance", false, Iou.Binarisation.MEAN, "plain LRP (ε-rule, as the lrp_plain graph computes it)"),
+            "RISE saliency scored by repeated ABN passes", null),
+    GRADCAM("gradcam", Role.BASELINE, "gradcam", "cam", false, Iou.Binarisation.MEAN, "{label}", "GradCAM"),
+    LRP("lrp", Role.BASELINE, "lrp_plain", "relevance", false, Iou.Binarisation.MEAN, "{label}, as the lrp_plain graph computes it", "plain LRP (ε-rule)"),
     ABN("abn", Role.BASELINE, "lrp_bn", "alpha_up", false, Iou.Binarisation.MEAN,
-            "ABN attention α' (bilinearly upscaled); also the ablation 'α' alone'"),
+            "ABN attention α' (bilinearly upscaled); also the ablation 'α' alone'", null),
     R_ONLY("r-only", Role.ABLATION, "lrp_bn", "relevance", false, Iou.Binarisation.MEAN,
-            "ablation: LRP-BN relevance R alone"),
+            "ablation: LRP-BN relevance R alone", null),
     R_ALPHA("r-alpha", Role.ABLATION, "lrp_bn", "explanation", false, Iou.Binarisation.MEAN,
-            "ablation: R ⊙ α' without C1C"),
+            "ablation: R ⊙ α' without C1C", null),
     GAMMA0("gamma0", Role.ABLATION, "lrp_bn_gamma0", "explanation", true, Iou.Binarisation.POSITIVE,
-            "ablation: LRP-BN with γ = 0, C1C"),
+            "ablation: {label}, C1C", "LRP-BN with γ = 0"),
     GAMMA1("gamma1", Role.ABLATION, "lrp_bn_gamma1", "explanation", true, Iou.Binarisation.POSITIVE,
-            "ablation: LRP-BN with γ = 1, C1C"),
+            "ablation: {label}, C1C", "LRP-BN with γ = 1"),
     SPLIT("split", Role.ABLATION, "lrp_bn_split", "explanation", true, Iou.Binarisation.POSITIVE,
-            "ablation: relevance-splitting skip rule instead of eq. 5, C1C"),
+            "ablation: {label}, C1C", "LRP-BN with the relevance-splitting skip rule instead of eq. 5"),
     TRUTH("truth", Role.ANCHOR, null, null, false, Iou.Binarisation.TOP_K_MASK_AREA,
-            "anchor (ceiling): pixels ranked by distance to the crack mask; crack images with a mask only"),
+            "anchor (ceiling): pixels ranked by distance to the crack mask; crack images with a mask only", null),
     RANDOM("random", Role.ANCHOR, null, null, false, Iou.Binarisation.MEAN,
-            "anchor (floor): a seeded random ranking");
+            "anchor (floor): a seeded random ranking", null);
 
     /** Whose method it is, for the table's grouping. */
     public enum Role { OURS, BASELINE, ABLATION, ANCHOR }
@@ -45,9 +46,15 @@ public enum Method {
     private final boolean c1c;
     private final Iou.Binarisation binarisation;
     private final String description;
+    private final String defaultLabel;
 
+    /**
+     * @param description  what the report says; {@code {label}} stands for the graph's label from
+     *                     the bundle's manifest (read off its rule objects at export), or
+     *                     {@code defaultLabel} for bundles without one
+     */
     Method(String id, Role role, String graph, String output, boolean c1c, Iou.Binarisation binarisation,
-           String description) {
+           String description, String defaultLabel) {
         this.id = id;
         this.role = role;
         this.graph = graph;
@@ -55,6 +62,7 @@ public enum Method {
         this.c1c = c1c;
         this.binarisation = binarisation;
         this.description = description;
+        this.defaultLabel = defaultLabel;
     }
 
     public String id() {
@@ -82,8 +90,17 @@ public enum Method {
         return binarisation;
     }
 
+    /** The description with the fallback label (no manifest at hand). */
     public String description() {
-        return description;
+        return description(Map.of());
+    }
+
+    /** The description with the graph's label from {@code graphLabels} (the manifest's), else the fallback. */
+    public String description(Map<String, String> graphLabels) {
+        if (defaultLabel == null) {
+            return description;
+        }
+        return description.replace("{label}", graphLabels.getOrDefault(graph, defaultLabel));
     }
 
     /** Table 2's methods (paper order), every ablation and the two anchors. */

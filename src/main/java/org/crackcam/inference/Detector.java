@@ -17,7 +17,7 @@ import org.crackcam.explain.MaskMapper;
 import org.crackcam.pipeline.FrameResult;
 import org.crackcam.pipeline.Position;
 import org.crackcam.pipeline.TileResult;
-import org.crackcam.tiles.Roi;
+import org.crackcam.settings.TilingSettings;
 import org.crackcam.tiles.Tile;
 import org.crackcam.tiles.TileGrid;
 import org.crackcam.tiles.TilePacker;
@@ -48,15 +48,8 @@ import org.crackcam.tiles.TilePacker;
  */
 public final class Detector implements AutoCloseable {
 
-    /** Tiling parameters. */
-    public record TilingConfig(Roi roi, int rows, double overlap) {
-        public static TilingConfig defaults() {
-            return new TilingConfig(Roi.DEFAULT, 2, 0.0);
-        }
-    }
-
     /** Default relevance batch limit of replay, demo and bench (tiles, and frames waiting). */
-    public static final int DEFAULT_RELEVANCE_BATCH = 8;
+    public static final int DEFAULT_RELEVANCE_BATCH = org.crackcam.settings.ModelSettings.DEFAULT_RELEVANCE_BATCH;
 
     /** Receives each frame's result, in frame order, on the pipeline thread. */
     @FunctionalInterface
@@ -95,7 +88,7 @@ public final class Detector implements AutoCloseable {
     }
 
     private final ModelBundle bundle;
-    private final TilingConfig tiling;
+    private final TilingSettings tiling;
     private final int mapH;
     private final int mapW;
     private final float threshold;
@@ -131,12 +124,12 @@ public final class Detector implements AutoCloseable {
     /** Inside {@link #flush}'s delivery loop (the sink must not reconfigure or reuse this detector). */
     private boolean delivering;
 
-    public Detector(ModelBundle bundle, TilingConfig tiling) {
+    public Detector(ModelBundle bundle, TilingSettings tiling) {
         this(bundle, tiling, bundle.manifest().crackMaskOrDefault());
     }
 
     /** A detector whose crack-shaped masks follow {@code crackMask}. */
-    public Detector(ModelBundle bundle, TilingConfig tiling, CrackMask.Settings crackMask) {
+    public Detector(ModelBundle bundle, TilingSettings tiling, CrackMask.Settings crackMask) {
         this.bundle = bundle;
         this.tiling = tiling;
         Manifest m = bundle.manifest();
@@ -252,7 +245,7 @@ public final class Detector implements AutoCloseable {
     }
 
     /** The tiling parameters (a {@link PackingPrefetcher} cuts the same grid). */
-    public TilingConfig tiling() {
+    public TilingSettings tiling() {
         return tiling;
     }
 

@@ -7,13 +7,14 @@ import java.util.concurrent.BlockingQueue;
 
 import org.crackcam.capture.FrameSource;
 import org.crackcam.pipeline.CrackcamException;
+import org.crackcam.settings.TilingSettings;
 import org.crackcam.tiles.TileGrid;
 import org.tinylog.Logger;
 
 /**
  * Decodes AND packs ahead on its own thread, so that decoding and tiling frame N+1 overlap the
  * inference of frame N: the thread reads the wrapped source into a free {@link PackedFrame} slot,
- * cuts the frame's tiles (grid of the {@link Detector.TilingConfig}, recomputed only when the
+ * cuts the frame's tiles (grid of the {@link TilingSettings}, recomputed only when the
  * frame size changes) and packs them into that slot's own direct batch buffer, then queues it.
  * The consumer (the pipeline thread) takes slots in frame order with {@link #next}.
  *
@@ -49,7 +50,7 @@ public final class PackingPrefetcher implements AutoCloseable {
     private static final PackedFrame END = new PackedFrame(0, 0);
 
     private final FrameSource inner;
-    private final Detector.TilingConfig tiling;
+    private final TilingSettings tiling;
     private final List<PackedFrame> slots = new ArrayList<>();
     private final BlockingQueue<PackedFrame> full;
     private final BlockingQueue<PackedFrame> free;
@@ -73,7 +74,7 @@ public final class PackingPrefetcher implements AutoCloseable {
      * @param mapH  model input height (tiles are resized to mapH × mapW)
      * @param depth frames packed ahead at most (≥ 1); {@code depth + 1} slots in all
      */
-    public PackingPrefetcher(FrameSource inner, Detector.TilingConfig tiling, int mapH, int mapW, int depth) {
+    public PackingPrefetcher(FrameSource inner, TilingSettings tiling, int mapH, int mapW, int depth) {
         this(inner, tiling, mapH, mapW, depth, 1);
     }
 
@@ -81,13 +82,13 @@ public final class PackingPrefetcher implements AutoCloseable {
      * @param depth frames packed ahead at most (≥ 1)
      * @param hold  slots the consumer may hold at once (≥ 1); {@code depth + hold} slots in all
      */
-    public PackingPrefetcher(FrameSource inner, Detector.TilingConfig tiling, int mapH, int mapW, int depth,
+    public PackingPrefetcher(FrameSource inner, TilingSettings tiling, int mapH, int mapW, int depth,
                              int hold) {
         this(inner, tiling, mapH, mapW, depth, hold, BackPressure.BLOCK);
     }
 
     /** As above, with a back-pressure policy. */
-    public PackingPrefetcher(FrameSource inner, Detector.TilingConfig tiling, int mapH, int mapW, int depth,
+    public PackingPrefetcher(FrameSource inner, TilingSettings tiling, int mapH, int mapW, int depth,
                              int hold, BackPressure backPressure) {
         this.backPressure = backPressure;
         if (depth < 1 || hold < 1) {

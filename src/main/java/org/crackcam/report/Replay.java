@@ -1,7 +1,5 @@
 package org.crackcam.report;
 
-import org.crackcam.settings.InvalidSettingException;
-import org.crackcam.pipeline.OutputException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -25,7 +23,10 @@ import org.crackcam.inference.Pipeline;
 import org.crackcam.pipeline.CrackcamException;
 import org.crackcam.pipeline.DetectionListener;
 import org.crackcam.pipeline.FrameResult;
+import org.crackcam.pipeline.OutputException;
 import org.crackcam.pipeline.TileResult;
+import org.crackcam.settings.InvalidSettingException;
+import org.crackcam.settings.TilingSettings;
 import org.tinylog.Logger;
 
 /**
@@ -72,7 +73,7 @@ public final class Replay {
     }
 
     /** Runs the replay; extra listeners (alerts) get every frame too. */
-    public static Result run(ModelBundle bundle, Detector.TilingConfig tiling, Options o, PrintStream err,
+    public static Result run(ModelBundle bundle, TilingSettings tiling, Options o, PrintStream err,
                              List<DetectionListener> extraListeners) throws InterruptedException {
         try {
             Files.createDirectories(o.out());

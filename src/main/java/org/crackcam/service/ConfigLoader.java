@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ import java.util.Set;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.databind.JsonNode;
+import org.crackcam.bundle.ExecutionProvider;
 import org.crackcam.service.ServiceConfig.Camera;
 import org.crackcam.service.ServiceConfig.CameraKind;
 import org.crackcam.service.ServiceConfig.Gps;
@@ -27,16 +29,20 @@ import org.crackcam.service.ServiceConfig.GpsSource;
 import org.crackcam.service.ServiceConfig.Health;
 import org.crackcam.service.ServiceConfig.Model;
 import org.crackcam.service.ServiceConfig.Mqtt;
-import org.crackcam.service.ServiceConfig.Outbox;
-import org.crackcam.service.ServiceConfig.Provider;
 import org.crackcam.service.ServiceConfig.Reconnect;
 import org.crackcam.service.ServiceConfig.Sampling;
 import org.crackcam.service.ServiceConfig.SamplingMode;
 import org.crackcam.service.ServiceConfig.Shutdown;
-import org.crackcam.service.ServiceConfig.Tiles;
-import org.crackcam.service.ServiceConfig.Tls;
 import org.crackcam.service.ServiceConfig.TrackFormat;
-import org.crackcam.tiles.Roi;
+import org.crackcam.settings.BrokerSettings;
+import org.crackcam.settings.DeviceId;
+import org.crackcam.settings.EventSettings;
+import org.crackcam.settings.InvalidSettingException;
+import org.crackcam.settings.Key;
+import org.crackcam.settings.ModelSettings;
+import org.crackcam.settings.OutboxSettings;
+import org.crackcam.settings.SamplingSettings;
+import org.crackcam.settings.TilingSettings;
 
 /**
  * Reads and validates a service configuration file (YAML). Every problem is reported with the
@@ -92,18 +98,18 @@ public final class ConfigLoader {
         }
         Section top = new Section("", root);
         Section device = top.section("device");
-        String deviceId = device.string("id", null);
+        String deviceId = device.string(DeviceId.KEY, null);
         if (deviceId == null) {
             device.missing("id");
             deviceId = "unset";
-        } else if (!deviceId.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
-            device.bad("id", "must be 1–64 characters of letters, digits, '_', '.', '-' (used in MQTT "
-                    + "topics), got \"" + deviceId + "\"");
+        } else {
+            String given = deviceId;
+            deviceId = device.settings(() -> DeviceId.of(given), "unset");
         }
         device.done();
 
         Camera camera = camera(top.section("camera"));
-        Tiles tiles = tiles(top.section("tiles"));
+        TilingSettings tiles = tiles(top.section("tiles"));
         Model model = model(top.section("model"));
         Sampling sampling = sampling(top.section("sampling"));
         Gps gps = gps(top.section("gps"));
@@ -111,8 +117,9 @@ public final class ConfigLoader {
             problems.add(new Problem(yaml.lineOf("sampling.mode"),
                     "sampling.mode distance needs positions: set gps.source to gpsd or file"));
         }
+        EventSettings events = events(top.section("events"));
         Mqtt mqtt = mqtt(top.section("mqtt"), deviceId);
-        Outbox outbox = outbox(top.section("outbox"));
+        OutboxSettings outbox = outbox(top.section("outbox"));
         Health health = health(top.section("health"));
         Section sd = top.section("shutdown");
         Shutdown shutdown = new Shutdown(sd.number("timeout_s", 10.0, 0.5, 300.0));
@@ -125,7 +132,7 @@ public final class ConfigLoader {
                     .forEach(p -> lines.add(name + ":" + p.line + ": " + p.message));
             throw new ConfigException(lines);
         }
-        return new ServiceConfig(Path.of(name), deviceId, camera, tiles, model, sampling, gps, mqtt,
+        return new ServiceConfig(Path.of(name), deviceId, camera, tiles, model, sampling, gps, events, mqtt,
                 outbox, health, shutdown);
     }
 
@@ -185,41 +192,65 @@ public final class ConfigLoader {
                 fps, pixelFormat, loop, realtime, queue, reconnect);
     }
 
-    private Tiles tiles(Section s) {
-        int rows = s.integer("rows", 2, 1, 64);
-        double overlap = s.number("overlap", 0.0, 0.0, 0.95);
-        String roi = s.string("roi", Roi.DEFAULT.toString());
-        try {
-            Roi.parse(roi);
-        } catch (IllegalArgumentException e) {
-            s.bad("roi", e.getMessage());
-        }
+    private TilingSettings tiles(Section s) {
+        // each field checked by the record's own check, so every problem of the file is reported
+        int rows = s.settings(() -> TilingSettings.rows(s.integer(TilingSettings.ROWS, TilingSettings.DEFAULT_ROWS)),
+                TilingSettings.DEFAULT_ROWS);
+        double overlap = s.settings(() -> TilingSettings.overlap(s.number(TilingSettings.OVERLAP,
+                TilingSettings.DEFAULT_OVERLAP)), TilingSettings.DEFAULT_OVERLAP);
+        var roi = s.settings(() -> TilingSettings.parseRoi(s.string(TilingSettings.ROI, TilingSettings.DEFAULT_ROI)),
+                TilingSettings.DEFAULTS.roi());
         s.done();
-        return new Tiles(roi, rows, overlap);
+        return new TilingSettings(roi, rows, overlap);
     }
 
     private Model model(Section s) {
-        String bundle = s.string("bundle", null);
+        String bundle = s.string(ModelSettings.BUNDLE, null);
         if (bundle == null) {
             s.missing("bundle");
             bundle = ".";
         }
-        Provider provider = s.enumValue("provider", Provider.class, Provider.CPU);
-        boolean fp16 = s.bool("fp16", false);
-        if (fp16 && provider == Provider.CPU) {
-            s.bad("fp16", "applies to the tensorrt and cuda providers only, provider is cpu");
+        Path dir = resolve(bundle);
+        ExecutionProvider provider = s.settings(() -> ModelSettings.provider(s.string(ModelSettings.PROVIDER, "cpu")),
+                ExecutionProvider.CPU);
+        int threads = s.settings(() -> ModelSettings.threads(s.integer(ModelSettings.THREADS, 0)), 0);
+        int gpuId = s.settings(() -> ModelSettings.gpuId(s.integer(ModelSettings.GPU_ID, 0)), 0);
+        int batch = s.settings(() -> ModelSettings.relevanceBatch(s.integer(ModelSettings.RELEVANCE_BATCH,
+                ModelSettings.DEFAULT_RELEVANCE_BATCH)), ModelSettings.DEFAULT_RELEVANCE_BATCH);
+        Boolean fp16 = s.has("fp16") ? s.bool(ModelSettings.FP16, false) : null;
+        boolean spin = s.bool(ModelSettings.SPIN, false);
+        Path stateDir = resolve(s.string(ModelSettings.STATE_DIR, "/var/lib/crackcam/trt"));
+        int latencyMs = s.integer("relevance_latency_ms", 250, 0, 60_000);
+        if (s.has("batch")) {
+            s.bad("batch", "was removed (it was accepted and ignored): the ABN runs all tiles of a frame at once; "
+                    + "model.relevance_batch sets the relevance batch");
         }
-        Model m = new Model(resolve(bundle), provider, fp16, s.integer("threads", 0, 0, 256),
-                s.integer("gpu_id", 0, 0, 64), resolve(s.string("state_dir", "/var/lib/crackcam/trt")),
-                s.integer("batch", 0, 0, 4096), s.bool("spin", false));
         s.done();
-        return m;
+        ModelSettings m = s.settings(() -> new ModelSettings(dir, provider, threads, spin, stateDir, fp16, gpuId, batch),
+                new ModelSettings(dir, provider, threads, spin, stateDir, null, gpuId, batch));
+        return new Model(m, Duration.ofMillis(latencyMs));
+    }
+
+    private EventSettings events(Section s) {
+        EventSettings d = EventSettings.DEFAULTS;
+        int gap = s.settings(() -> EventSettings.gap(s.integer(EventSettings.GAP, d.gapFrames())), d.gapFrames());
+        double age = s.settings(() -> EventSettings.maxAge(s.number(EventSettings.MAX_AGE, d.maxAgeS())), d.maxAgeS());
+        double overlap = s.settings(() -> EventSettings.minOverlap(s.number(EventSettings.MIN_OVERLAP,
+                d.minOverlap())), d.minOverlap());
+        double vertical = s.settings(() -> EventSettings.vertical(s.number(EventSettings.VERTICAL,
+                d.verticalTolerance())), d.verticalTolerance());
+        double horizontal = s.settings(() -> EventSettings.horizontal(s.number(EventSettings.HORIZONTAL,
+                d.horizontalTolerance())), d.horizontalTolerance());
+        double distance = s.settings(() -> EventSettings.maxDistance(s.number(EventSettings.MAX_DISTANCE,
+                d.maxDistanceM())), d.maxDistanceM());
+        s.done();
+        return new EventSettings(gap, age, overlap, vertical, horizontal, distance);
     }
 
     private Sampling sampling(Section s) {
         SamplingMode mode = s.enumValue("mode", SamplingMode.class, SamplingMode.EVERY_FRAMES);
-        int every = s.integer("every_frames", 1, 1, 100_000);
-        double fps = s.number("target_fps", 5.0, 0.0, 1000.0);
+        int every = s.settings(() -> SamplingSettings.everyFrames(s.integer(SamplingSettings.EVERY, 1)), 1);
+        double fps = s.settings(() -> SamplingSettings.fps(s.number(SamplingSettings.FPS, 5.0)), 5.0);
         double metres = s.number("every_metres", 5.0, 0.0, 100_000.0);
         if (mode == SamplingMode.TARGET_FPS && fps <= 0) {
             s.bad("target_fps", "must be > 0 for sampling.mode target_fps, got " + fmt(fps));
@@ -259,37 +290,30 @@ public final class ConfigLoader {
 
     private Mqtt mqtt(Section s, String deviceId) {
         boolean enabled = s.bool("enabled", true);
-        String broker = s.string("broker", "tcp://127.0.0.1:1883");
-        if (!broker.matches("(tcp|ssl|mqtt|mqtts)://[^/\\s]+(:\\d+)?")) {
-            s.bad("broker", "must be a URL tcp://host:port or ssl://host:port (mqtt://, mqtts:// too), got \""
-                    + broker + "\"");
-        }
-        String clientId = s.string("client_id", "crackcam-" + deviceId);
-        if (clientId.isEmpty() || clientId.length() > 64) {
-            s.bad("client_id", "must have 1–64 characters, got \"" + clientId + "\"");
-        }
-        Optional<Path> cred = s.optPath("credentials_file");
+        String url = s.settings(() -> BrokerSettings.url(s.string(BrokerSettings.URL, BrokerSettings.DEFAULT_URL)),
+                BrokerSettings.DEFAULT_URL);
+        String clientId = s.settings(() -> BrokerSettings.clientId(s.string(BrokerSettings.CLIENT_ID,
+                "crackcam-" + deviceId)), "crackcam-" + deviceId);
+        Optional<Path> cred = s.optPath(BrokerSettings.CREDENTIALS);
+        int keepAlive = s.settings(() -> BrokerSettings.keepAlive(s.integer(BrokerSettings.KEEPALIVE,
+                BrokerSettings.DEFAULT_KEEPALIVE_S)), BrokerSettings.DEFAULT_KEEPALIVE_S);
         Section t = s.section("tls");
-        Tls tls = new Tls(t.optPath("ca_file"), t.optPath("cert_file"), t.optPath("key_file"));
-        if (tls.certFile().isPresent() != tls.keyFile().isPresent()) {
-            t.bad(tls.certFile().isPresent() ? "cert_file" : "key_file",
-                    "mqtt.tls.cert_file and mqtt.tls.key_file go together (client certificate)");
-        }
-        if ((broker.startsWith("tcp:") || broker.startsWith("mqtt:"))
-                && (tls.caFile().isPresent() || tls.certFile().isPresent())) {
-            t.bad(tls.caFile().isPresent() ? "ca_file" : "cert_file",
-                    "TLS files need an ssl:// (or mqtts://) broker URL, got " + broker);
-        }
+        Optional<Path> ca = t.optPath(BrokerSettings.TLS_CA);
+        Optional<Path> cert = t.optPath(BrokerSettings.TLS_CERT);
+        Optional<Path> key = t.optPath(BrokerSettings.TLS_KEY);
         t.done();
-        Mqtt m = new Mqtt(enabled, broker, clientId, cred, tls, s.integer("keepalive_s", 30, 5, 3600));
         s.done();
-        return m;
+        // the cross-field rules (TLS files and ssl://, certificate with key) are the record's
+        BrokerSettings broker = s.settings(() -> new BrokerSettings(url, clientId, ca, cert, key, cred, keepAlive),
+                new BrokerSettings(url, clientId, Optional.empty(), Optional.empty(), Optional.empty(), cred, keepAlive));
+        return new Mqtt(enabled, broker);
     }
 
-    private Outbox outbox(Section s) {
-        Outbox o = new Outbox(resolve(s.string("dir", "/var/lib/crackcam/outbox")),
-                (long) s.integer("max_mb", 512, 1, 1_000_000) * 1024 * 1024,
-                s.bool("group_readable", false));
+    private OutboxSettings outbox(Section s) {
+        Path dir = resolve(s.string(OutboxSettings.DIR, "/var/lib/crackcam/outbox"));
+        long maxMb = s.settings(() -> OutboxSettings.maxMb(s.integer(OutboxSettings.MAX_MB,
+                OutboxSettings.DEFAULT_MAX_MB)), (long) OutboxSettings.DEFAULT_MAX_MB);
+        OutboxSettings o = new OutboxSettings(dir, maxMb, s.bool(OutboxSettings.GROUP_READABLE, false));
         s.done();
         return o;
     }
@@ -453,6 +477,49 @@ public final class ConfigLoader {
             }
             bad(k, "must be one of " + String.join("|", allowed) + ", got " + describe(n));
             return def;
+        }
+
+        /** A key of a settings record: the record owns the name, this section must be its section. */
+        private String leaf(Key k) {
+            if (!k.section().equals(path)) {
+                throw new IllegalStateException(k + " read in section " + path);
+            }
+            return k.leaf();
+        }
+
+        String string(Key k, String def) {
+            return string(leaf(k), def);
+        }
+
+        boolean bool(Key k, boolean def) {
+            return bool(leaf(k), def);
+        }
+
+        int integer(Key k, int def) {
+            return integer(leaf(k), def, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        }
+
+        double number(Key k, double def) {
+            return number(leaf(k), def, -Double.MAX_VALUE, Double.MAX_VALUE);
+        }
+
+        Optional<Path> optPath(Key k) {
+            return optPath(leaf(k));
+        }
+
+        /**
+         * Builds a settings record (its checks are the only ones); a problem it finds is reported at
+         * its key's line under the key's YAML name, and {@code fallback} stands in so that the rest
+         * of the file is still checked.
+         */
+        <T> T settings(java.util.function.Supplier<T> build, T fallback) {
+            try {
+                return build.get();
+            } catch (InvalidSettingException e) {
+                int line = e.key() == null ? yaml.lineOf(path) : yaml.lineOf(e.key().yaml());
+                problems.add(new Problem(line, e.problemFor(true)));
+                return fallback;
+            }
         }
 
         /** Reports keys that were never read (typos, keys of another version). */

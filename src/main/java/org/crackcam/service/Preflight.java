@@ -1,7 +1,5 @@
 package org.crackcam.service;
 
-import org.crackcam.settings.InvalidSettingException;
-import org.crackcam.delivery.DeliveryException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,8 +7,9 @@ import java.util.Optional;
 
 import org.crackcam.capture.FileFrameSource;
 import org.crackcam.capture.FrameSelector;
-import org.crackcam.pipeline.CrackcamException;
-import org.crackcam.tiles.Roi;
+import org.crackcam.delivery.DeliveryException;
+import org.crackcam.settings.InvalidSettingException;
+import org.crackcam.settings.TilingSettings;
 import org.crackcam.tiles.TileGrid;
 
 /**
@@ -87,14 +86,14 @@ public final class Preflight {
     }
 
     /**
-     * The tile grid of {@code tiles} in a {@code width × height} frame; a CONFIGURATION error
+     * The tile grid of {@code tiles} in a {@code width × height} frame; an invalid setting
      * (exit 2) prefixed with the configuration file when the ROI holds no tile there.
      */
     public static TileGrid tiles(ServiceConfig config, int width, int height) {
-        ServiceConfig.Tiles t = config.tiles();
+        TilingSettings t = config.tiles();
         try {
-            return TileGrid.compute(Roi.parse(t.roi()), width, height, t.rows(), t.overlap());
-        } catch (CrackcamException e) {
+            return TileGrid.compute(t.roi(), width, height, t.rows(), t.overlap());
+        } catch (InvalidSettingException e) {
             throw new InvalidSettingException(config.file() + ": tiles: "
                     + e.getMessage() + " (camera frame " + width + "x" + height + ")", e);
         }

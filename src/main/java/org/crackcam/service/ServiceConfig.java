@@ -1,8 +1,15 @@
 package org.crackcam.service;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+
+import org.crackcam.settings.BrokerSettings;
+import org.crackcam.settings.EventSettings;
+import org.crackcam.settings.ModelSettings;
+import org.crackcam.settings.OutboxSettings;
+import org.crackcam.settings.TilingSettings;
 
 /**
  * The validated configuration of the in-vehicle service ({@code crackcam run --config FILE}).
@@ -10,15 +17,12 @@ import java.util.Optional;
  * {@link ConfigLoader} is the only place that builds it. Relative paths in the file are
  * resolved against the directory of the configuration file.
  */
-public record ServiceConfig(Path file, String deviceId, Camera camera, Tiles tiles, Model model,
-                            Sampling sampling, Gps gps, Mqtt mqtt, Outbox outbox, Health health,
-                            Shutdown shutdown) {
+public record ServiceConfig(Path file, String deviceId, Camera camera, TilingSettings tiles, Model model,
+                            Sampling sampling, Gps gps, EventSettings events, Mqtt mqtt, OutboxSettings outbox,
+                            Health health, Shutdown shutdown) {
 
     /** Kinds of camera source. */
     public enum CameraKind { FILE, V4L2, RTSP, GSTREAMER }
-
-    /** ONNX Runtime execution providers. */
-    public enum Provider { TENSORRT, CUDA, CPU }
 
     /** How frames are chosen for inference. */
     public enum SamplingMode { EVERY_FRAMES, TARGET_FPS, DISTANCE }
@@ -61,28 +65,17 @@ public record ServiceConfig(Path file, String deviceId, Camera camera, Tiles til
     }
 
     /**
-     * Region of interest and the tile grid laid over it (the runtime's tiling, as
-     * {@code crackcam replay --roi --rows --overlap}).
+     * The model (shared with the command line: {@link ModelSettings}) and the live service's
+     * relevance latency bound.
      *
-     * @param roi     {@code rect:x0,y0,x1,y1} or {@code poly:x,y;x,y;…}, normalised frame coordinates
-     * @param rows    tile rows over the ROI (columns follow from square tiles)
-     * @param overlap horizontal tile overlap in [0, 1)
+     * @param settings          bundle, provider, threads, fp16, GPU, relevance batch
+     * @param relevanceLatency  how long a live frame's result may wait for its relevance batch
+     *                          (then the batch runs); service only — files have no bound
      */
-    public record Tiles(String roi, int rows, double overlap) {
-    }
-
-    /**
-     * @param bundle    model bundle directory
-     * @param provider  execution provider
-     * @param fp16      half precision (TensorRT)
-     * @param threads   CPU intra-op threads, 0 = ONNX Runtime default
-     * @param gpuId     CUDA device index
-     * @param stateDir  writable directory for TensorRT engine and timing caches
-     * @param batch     tiles per inference call, 0 = all tiles of a frame
-     * @param spin      ONNX Runtime worker threads spin-wait between work items
-     */
-    public record Model(Path bundle, Provider provider, boolean fp16, int threads, int gpuId,
-                        Path stateDir, int batch, boolean spin) {
+    public record Model(ModelSettings settings, Duration relevanceLatency) {
+        public Path bundle() {
+            return settings.bundle();
+        }
     }
 
     /** One of: every k-th frame, a target rate, or every N metres travelled. */
@@ -98,22 +91,12 @@ public record ServiceConfig(Path file, String deviceId, Camera camera, Tiles til
                       Optional<Instant> startTime, double maxGapS, double reconnectS) {
     }
 
-    /** TLS files for the broker connection; empty when plain TCP. */
-    public record Tls(Optional<Path> caFile, Optional<Path> certFile, Optional<Path> keyFile) {
-    }
-
-    /** Topics are {@code crackcam/<device id>/alerts} and {@code …/status} (the delivery contract). */
-    public record Mqtt(boolean enabled, String broker, String clientId,
-                       Optional<Path> credentialsFile, Tls tls, int keepAliveS) {
-    }
-
     /**
-     * The durable alert outbox.
+     * Topics are {@code crackcam/<device id>/alerts} and {@code …/status} (the delivery contract).
      *
-     * @param groupReadable folders 0750 and files 0640 (the service's operators' group may read
-     *                      alerts) instead of 0700 / 0600
+     * @param broker the connection (the command line's {@code --broker} and friends)
      */
-    public record Outbox(Path dir, long maxBytes, boolean groupReadable) {
+    public record Mqtt(boolean enabled, BrokerSettings broker) {
     }
 
     /**

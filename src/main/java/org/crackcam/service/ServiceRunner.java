@@ -1,11 +1,8 @@
 package org.crackcam.service;
 
-import org.crackcam.settings.InvalidSettingException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,16 +11,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.crackcam.alerts.AlertContext;
-import org.crackcam.alerts.TrackerConfig;
-import org.crackcam.bundle.ExecutionProvider;
 import org.crackcam.bundle.ModelBundle;
-import org.crackcam.bundle.RuntimeOptions;
 import org.crackcam.capture.live.LiveSource;
 import org.crackcam.delivery.AlertStage;
 import org.crackcam.delivery.MqttSettings;
 import org.crackcam.delivery.Outbox;
 import org.crackcam.delivery.OutboxPublisher;
-import org.crackcam.delivery.TlsFiles;
 import org.crackcam.health.HealthServer;
 import org.crackcam.health.ServiceMetrics;
 import org.crackcam.health.StatusDocument;
@@ -34,7 +27,8 @@ import org.crackcam.position.GpsdClient;
 import org.crackcam.position.ParsedTrack;
 import org.crackcam.position.PositionSource;
 import org.crackcam.position.TrackFiles;
-import org.crackcam.tiles.Roi;
+import org.crackcam.settings.InvalidSettingException;
+import org.crackcam.settings.ModelSettings;
 import org.tinylog.Logger;
 
 /**
@@ -66,15 +60,6 @@ public final class ServiceRunner implements AutoCloseable {
         this.notifier = notifier;
     }
 
-    /**
-     * Relevance batching of the live service: the flagged tiles of up to this many tiles' worth of
-     * consecutive frames run as one relevance batch (as in {@code replay} and {@code bench}).
-     */
-    static final int RELEVANCE_BATCH = Detector.DEFAULT_RELEVANCE_BATCH;
-
-    /** How long a live frame's result may wait for its relevance batch (then the batch runs). */
-    static final Duration RELEVANCE_LATENCY = Duration.ofMillis(250);
-
     /** Builds the service with the real detector from the configured model bundle. */
     public static ServiceRunner open(ServiceConfig config) {
         Preflight.tilesFitCamera(config); // before the model loads: a bad ROI is one line, not an error per frame
@@ -86,15 +71,12 @@ public final class ServiceRunner implements AutoCloseable {
      * its first frame), with extra listeners after the alerts (tests).
      */
     static ServiceRunner open(ServiceConfig config, SystemdNotifier notifier, List<DetectionListener> extra) {
-        ServiceConfig.Model m = config.model();
-        RuntimeOptions options = new RuntimeOptions(ExecutionProvider.valueOf(m.provider().name()), m.threads(),
-                m.stateDir(), m.fp16(), m.gpuId(), true, m.spin());
-        ModelBundle bundle = ModelBundle.open(m.bundle(), options);
+        ModelSettings m = config.model().settings();
+        ModelBundle bundle = ModelBundle.open(m.bundle(), m.runtimeOptions());
         Detector detector;
         try {
-            detector = new Detector(bundle, new Detector.TilingConfig(Roi.parse(config.tiles().roi()),
-                    config.tiles().rows(), config.tiles().overlap()));
-            detector.relevanceBatching(RELEVANCE_BATCH);
+            detector = new Detector(bundle, config.tiles());
+            detector.relevanceBatching(m.relevanceBatch());
         } catch (RuntimeException e) {
             bundle.close();
             throw e;
@@ -125,7 +107,7 @@ public final class ServiceRunner implements AutoCloseable {
                 org.crackcam.delivery.FileModes.of(config.outbox().groupReadable()));
         MqttSettings mqtt = mqttSettings();
         Duration drain = Duration.ofMillis(Math.round(config.shutdown().timeoutS() * 800)); // 80 % of the bound
-        alerts = AlertStage.open(TrackerConfig.DEFAULTS, ctx, outbox, mqtt, drain,
+        alerts = AlertStage.open(config.events().trackerConfig(), ctx, outbox, mqtt, drain,
                 new PrintWriter(System.err, true, StandardCharsets.UTF_8));
         closeables.add(alerts);
         OutboxPublisher publisher = alerts.publisher();
@@ -164,7 +146,7 @@ public final class ServiceRunner implements AutoCloseable {
                     if (publisher != null) {
                         publisher.publishStatus();
                     }
-                }, config.health().statusIntervalS(), RELEVANCE_LATENCY,
+                }, config.health().statusIntervalS(), config.model().relevanceLatency(),
                 replay ? PackingPrefetcher.BackPressure.BLOCK : PackingPrefetcher.BackPressure.DROP_OLDEST);
     }
 
@@ -191,22 +173,11 @@ public final class ServiceRunner implements AutoCloseable {
         if (!q.enabled()) {
             return null;
         }
-        MqttSettings s = MqttSettings.of(q.broker(), config.deviceId()).withClientId(q.clientId())
-                .withTimeouts(Duration.ofSeconds(q.keepAliveS()), Duration.ofSeconds(10));
-        ServiceConfig.Tls t = q.tls();
-        for (Optional<Path> p : List.of(t.caFile(), t.certFile(), t.keyFile(), q.credentialsFile())) {
-            if (p.isPresent() && !Files.isReadable(p.get())) {
-                throw new InvalidSettingException(config.file() + ": cannot read "
-                        + p.get());
-            }
+        try {
+            return q.broker().mqtt(config.deviceId());
+        } catch (InvalidSettingException e) {
+            throw new InvalidSettingException(config.file() + ": " + e.problemFor(true), e);
         }
-        if (t.caFile().isPresent() || t.certFile().isPresent()) {
-            s = s.withTls(new TlsFiles(t.caFile().orElse(null), t.certFile().orElse(null), t.keyFile().orElse(null)));
-        }
-        if (q.credentialsFile().isPresent()) {
-            s = s.withCredentials(q.credentialsFile().get());
-        }
-        return s;
     }
 
     private PositionSource positions() {

@@ -23,6 +23,29 @@ public record Roi(boolean rectangle, List<double[]> vertices) {
         }
     }
 
+    /** Equal when the kind and every vertex are equal (the vertices are arrays: compared by value). */
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof Roi r) || r.rectangle != rectangle || r.vertices.size() != vertices.size()) {
+            return false;
+        }
+        for (int i = 0; i < vertices.size(); i++) {
+            if (!java.util.Arrays.equals(vertices.get(i), r.vertices.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public int hashCode() {
+        int h = Boolean.hashCode(rectangle);
+        for (double[] v : vertices) {
+            h = 31 * h + java.util.Arrays.hashCode(v);
+        }
+        return h;
+    }
+
     public static Roi rect(double x0, double y0, double x1, double y1) {
         if (!(x1 > x0 && y1 > y0)) {
             throw new IllegalArgumentException(String.format(Locale.ROOT,

@@ -71,7 +71,7 @@ class CliErrorsTest {
     void relevanceBatchBelowOneExits2() {
         var r = CliRunner.run("replay", "--no-alerts", video.toString(), "--out", tmp.resolve("o9").toString(), "--bundle", BUNDLE,
                 "--relevance-batch", "0");
-        assertOneLine(r, ExitCodes.USAGE, "--relevance-batch must be >= 1, got 0");
+        assertOneLine(r, ExitCodes.USAGE, "--relevance-batch must be ≥ 1, got 0");
     }
 
     @Test

@@ -27,8 +27,8 @@ import org.crackcam.bundle.TestBundles;
 import org.crackcam.capture.FrameSelector;
 import org.crackcam.delivery.AlertStage;
 import org.crackcam.delivery.Outbox;
-import org.crackcam.inference.Detector;
 import org.crackcam.report.Replay;
+import org.crackcam.settings.TilingSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,7 +55,7 @@ class AlertIdsReplayTest {
                 new AlertContext("van-e2e", "file", bundle.manifest().name(), "ab".repeat(32)), outbox, null,
                 Duration.ofSeconds(1), new PrintWriter(summary));
         try (stage) {
-            Replay.Result r = Replay.run(bundle, Detector.TilingConfig.defaults(),
+            Replay.Result r = Replay.run(bundle, TilingSettings.DEFAULTS,
                     new Replay.Options(DEMO, tmp.resolve(name), new FrameSelector(2, 0), false, 0, false, false, null),
                     new PrintStream(java.io.OutputStream.nullOutputStream()), List.of(stage));
             assertEquals(null, r.failure());

@@ -14,11 +14,12 @@ import org.crackcam.bundle.TestBundles;
 import org.crackcam.capture.FileFrameSource;
 import org.crackcam.capture.FrameSelector;
 import org.crackcam.capture.VideoFrame;
+import org.crackcam.explain.CrackMask;
 import org.crackcam.inference.Detector;
 import org.crackcam.pipeline.FrameResult;
+import org.crackcam.settings.TilingSettings;
 import org.crackcam.tiles.Tile;
 import org.crackcam.tiles.TileGrid;
-import org.crackcam.explain.CrackMask;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -100,7 +101,7 @@ class CrackMaskDriveTest {
         int w = truth.get("width").asInt(), h = truth.get("height").asInt();
         Score region = new Score(), shape = new Score();
         try (ModelBundle bundle = ModelBundle.open(TestBundles.EDGE_SYNTHETIC, RuntimeOptions.defaults());
-             Detector detector = new Detector(bundle, Detector.TilingConfig.defaults(), rule);
+             Detector detector = new Detector(bundle, TilingSettings.DEFAULTS, rule);
              FileFrameSource source = FileFrameSource.open(DRIVE.resolve(truth.get("video").asText()), FrameSelector.all())) {
             TileGrid grid = detector.gridFor(w, h);
             byte[] inGrid = new byte[w * h];

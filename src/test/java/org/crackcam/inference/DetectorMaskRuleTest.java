@@ -12,6 +12,7 @@ import org.crackcam.bundle.ModelBundle;
 import org.crackcam.bundle.RuntimeOptions;
 import org.crackcam.bundle.TestBundles;
 import org.crackcam.explain.CrackMask;
+import org.crackcam.settings.TilingSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,7 +29,7 @@ class DetectorMaskRuleTest {
     @Test
     void detectorTakesTheManifestsRule() throws Exception {
         try (ModelBundle shipped = ModelBundle.open(TestBundles.EDGE_SYNTHETIC, RuntimeOptions.defaults());
-             Detector d = new Detector(shipped, Detector.TilingConfig.defaults())) {
+             Detector d = new Detector(shipped, TilingSettings.DEFAULTS)) {
             assertEquals(CrackMask.Settings.DEFAULTS, d.crackMaskSettings());
         }
         Path copy = tmp.resolve("bundle");
@@ -43,7 +44,7 @@ class DetectorMaskRuleTest {
         m.set("crack_mask", json.readTree("{\"method\":\"otsu\",\"min_component_px\":12,\"dilate_px\":1}"));
         Files.writeString(copy.resolve("manifest.json"), json.writeValueAsString(m));
         try (ModelBundle b = ModelBundle.open(copy, RuntimeOptions.defaults());
-             Detector d = new Detector(b, Detector.TilingConfig.defaults())) {
+             Detector d = new Detector(b, TilingSettings.DEFAULTS)) {
             assertEquals(new CrackMask.Settings(CrackMask.Method.OTSU, 0.05, 12, 1), d.crackMaskSettings());
         }
     }

@@ -1,6 +1,5 @@
 package org.crackcam.inference;
 
-import org.crackcam.capture.UnreadableInputException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -17,8 +16,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.crackcam.capture.FrameSource;
+import org.crackcam.capture.UnreadableInputException;
 import org.crackcam.capture.VideoFrame;
 import org.crackcam.pipeline.CrackcamException;
+import org.crackcam.settings.TilingSettings;
 import org.crackcam.tiles.Roi;
 import org.crackcam.tiles.Tile;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.Test;
 class PackingPrefetcherTest {
 
     static final int W = 96, H = 54, MAP = 8;
-    static final Detector.TilingConfig TILING = new Detector.TilingConfig(Roi.DEFAULT, 2, 0);
+    static final TilingSettings TILING = new TilingSettings(Roi.DEFAULT, 2, 0);
 
     /** Pixel value of channel {@code ch} (0 B, 1 G, 2 R) of frame {@code i} at column {@code x}: constant per 12-px column block. */
     static int value(long i, int x, int ch) {

@@ -16,6 +16,7 @@ import org.crackcam.capture.FrameSelector;
 import org.crackcam.capture.TestVideos;
 import org.crackcam.pipeline.DetectionListener;
 import org.crackcam.pipeline.FrameResult;
+import org.crackcam.settings.TilingSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,7 +57,7 @@ class PipelinePoliciesTest {
         PipelineTest.Recorder rec = new PipelineTest.Recorder();
         Failing failing = new Failing(3);
         try (ModelBundle b = ModelBundle.open(TestBundles.EDGE_SYNTHETIC, RuntimeOptions.defaults());
-             Detector d = new Detector(b, Detector.TilingConfig.defaults());
+             Detector d = new Detector(b, TilingSettings.DEFAULTS);
              FileFrameSource s = FileFrameSource.open(v, FrameSelector.all())) {
             var e = assertThrows(IllegalStateException.class,
                     () -> new Pipeline(s, d, List.of(rec, failing), null, false).run());
@@ -73,7 +74,7 @@ class PipelinePoliciesTest {
         PipelineTest.Recorder rec = new PipelineTest.Recorder();
         Failing failing = new Failing(5);
         try (ModelBundle b = ModelBundle.open(TestBundles.EDGE_SYNTHETIC, RuntimeOptions.defaults());
-             Detector d = new Detector(b, Detector.TilingConfig.defaults());
+             Detector d = new Detector(b, TilingSettings.DEFAULTS);
              FileFrameSource s = FileFrameSource.open(v, FrameSelector.all());
              PackingPrefetcher p = PackingPrefetcher.of(s, d, 2)) {
             Pipeline.Summary sum = new Pipeline(p, d, List.of(failing, rec), null, false,
@@ -90,7 +91,7 @@ class PipelinePoliciesTest {
     void dropOldestDropsWhatTheConsumerIsTooSlowForAndCountsIt(@TempDir Path tmp) throws Exception {
         Path v = video(tmp);
         try (FileFrameSource s = FileFrameSource.open(v, FrameSelector.all());
-             PackingPrefetcher p = new PackingPrefetcher(s, Detector.TilingConfig.defaults(), 112, 112, 1, 1,
+             PackingPrefetcher p = new PackingPrefetcher(s, TilingSettings.DEFAULTS, 112, 112, 1, 1,
                      PackingPrefetcher.BackPressure.DROP_OLDEST)) {
             PackedFrame first = p.take();
             assertEquals(0, first.frame().index);
@@ -114,7 +115,7 @@ class PipelinePoliciesTest {
     void blockLosesNoFrame(@TempDir Path tmp) throws Exception {
         Path v = video(tmp);
         try (FileFrameSource s = FileFrameSource.open(v, FrameSelector.all());
-             PackingPrefetcher p = new PackingPrefetcher(s, Detector.TilingConfig.defaults(), 112, 112, 1, 1)) {
+             PackingPrefetcher p = new PackingPrefetcher(s, TilingSettings.DEFAULTS, 112, 112, 1, 1)) {
             PackedFrame first = p.take();
             Thread.sleep(500);
             p.release(first);

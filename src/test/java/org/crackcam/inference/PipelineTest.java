@@ -18,6 +18,7 @@ import org.crackcam.pipeline.CrackcamException;
 import org.crackcam.pipeline.DetectionListener;
 import org.crackcam.pipeline.FrameResult;
 import org.crackcam.pipeline.TileResult;
+import org.crackcam.settings.TilingSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,7 +62,7 @@ class PipelineTest {
                 "-t", "0.6", "-c:v", "libx264", "-pix_fmt", "yuv420p");
         Recorder rec = new Recorder();
         try (ModelBundle b = ModelBundle.open(TestBundles.EDGE_SYNTHETIC, RuntimeOptions.defaults());
-             Detector d = new Detector(b, Detector.TilingConfig.defaults());
+             Detector d = new Detector(b, TilingSettings.DEFAULTS);
              FileFrameSource s = FileFrameSource.open(v, new FrameSelector(2, 0))) {
             Pipeline.Summary sum = new Pipeline(s, d, List.of(rec), null, false).run();
             assertEquals(5, sum.framesProcessed());
@@ -76,7 +77,7 @@ class PipelineTest {
         Path cut = TestVideos.truncate(TestVideos.noisyH264(tmp.resolve("n.mp4")), tmp.resolve("cut.mp4"), 0.4);
         Recorder rec = new Recorder();
         try (ModelBundle b = ModelBundle.open(TestBundles.EDGE_SYNTHETIC, RuntimeOptions.defaults());
-             Detector d = new Detector(b, new Detector.TilingConfig(org.crackcam.tiles.Roi.DEFAULT, 2, 0));
+             Detector d = new Detector(b, new TilingSettings(org.crackcam.tiles.Roi.DEFAULT, 2, 0));
              FileFrameSource s = FileFrameSource.open(cut, new FrameSelector(4, 0))) {
             var e = assertThrows(CrackcamException.class, () -> new Pipeline(s, d, List.of(rec), null, false).run());
             org.junit.jupiter.api.Assertions.assertInstanceOf(org.crackcam.capture.UnreadableInputException.class, e);
@@ -141,7 +142,7 @@ class PipelineTest {
                 "-t", "1", "-c:v", "libx264", "-pix_fmt", "yuv420p");
         try (ModelBundle b = ModelBundle.open(TestBundles.EDGE_SYNTHETIC, RuntimeOptions.defaults())) {
             Snapshot inline;
-            try (Detector d = new Detector(b, Detector.TilingConfig.defaults());
+            try (Detector d = new Detector(b, TilingSettings.DEFAULTS);
                  FileFrameSource s = FileFrameSource.open(v, FrameSelector.all())) {
                 inline = new Snapshot(d);
                 new Pipeline(s, d, List.of(inline), null, false).run();
@@ -149,7 +150,7 @@ class PipelineTest {
             Snapshot ahead;
             List<Long> tilingOnPackingThread = new ArrayList<>();
             try (FileFrameSource s = FileFrameSource.open(v, FrameSelector.all());
-                 Detector d = new Detector(b, Detector.TilingConfig.defaults());
+                 Detector d = new Detector(b, TilingSettings.DEFAULTS);
                  PackingPrefetcher p = PackingPrefetcher.of(s, d, 2)) {
                 ahead = new Snapshot(d);
                 Pipeline.Summary sum = new Pipeline(p, d, List.of(ahead), (r, t, dec) -> tilingOnPackingThread.add(t.tilingNanos),

@@ -20,6 +20,7 @@ import org.crackcam.pipeline.CrackcamException;
 import org.crackcam.pipeline.DetectionListener;
 import org.crackcam.pipeline.FrameResult;
 import org.crackcam.pipeline.TileResult;
+import org.crackcam.settings.TilingSettings;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -89,7 +90,7 @@ class RelevanceBatchingTest {
 
     static Run replay(Path video, FrameSelector selector, int batch) throws Exception {
         try (FileFrameSource s = FileFrameSource.open(video, selector);
-             Detector d = new Detector(bundle, Detector.TilingConfig.defaults())) {
+             Detector d = new Detector(bundle, TilingSettings.DEFAULTS)) {
             d.relevanceBatching(batch);
             try (PackingPrefetcher p = PackingPrefetcher.of(s, d, 2)) {
                 Rows rows = new Rows(d);
@@ -150,7 +151,7 @@ class RelevanceBatchingTest {
     @Test
     void stopFlushesAndProcessRefusesWhileFramesWait() throws Exception {
         try (FileFrameSource s = FileFrameSource.open(DRIVE, FrameSelector.all());
-             Detector d = new Detector(bundle, Detector.TilingConfig.defaults())) {
+             Detector d = new Detector(bundle, TilingSettings.DEFAULTS)) {
             d.relevanceBatching(8);
             assertEquals(8, d.maxPendingFrames());
             try (PackingPrefetcher p = PackingPrefetcher.of(s, d, 2)) {

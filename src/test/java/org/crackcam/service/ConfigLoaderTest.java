@@ -41,11 +41,14 @@ class ConfigLoaderTest {
         assertEquals(500, c.camera().reconnect().initialMs());
         assertEquals(30_000, c.camera().reconnect().maxMs());
         assertEquals(2, c.tiles().rows());
-        assertEquals("rect:0.125,0.5,0.875,0.9444", c.tiles().roi());
-        assertEquals(ServiceConfig.Provider.CPU, c.model().provider());
+        assertEquals("rect:0.125,0.5,0.875,0.9444", c.tiles().roi().toString());
+        assertEquals(org.crackcam.bundle.ExecutionProvider.CPU, c.model().settings().provider());
         assertEquals(dir.resolve("models/edge-synthetic"), c.model().bundle(), "relative to the file");
-        assertEquals(false, c.model().spin(), "ONNX Runtime spin-waiting off by default");
-        assertEquals("crackcam-van-07", c.mqtt().clientId());
+        assertEquals(false, c.model().settings().spin(), "ONNX Runtime spin-waiting off by default");
+        assertEquals(8, c.model().settings().relevanceBatch(), "the relevance batch of replay, demo and bench");
+        assertEquals(java.time.Duration.ofMillis(250), c.model().relevanceLatency());
+        assertEquals(org.crackcam.settings.EventSettings.DEFAULTS, c.events(), "no events section: the tracker's defaults");
+        assertEquals("crackcam-van-07", c.mqtt().broker().clientId());
         assertEquals(ServiceConfig.GpsSource.NONE, c.gps().source());
         assertEquals(ConfigLoader.DEFAULT_HEALTH_PORT, c.health().port());
         assertEquals(512L * 1024 * 1024, c.outbox().maxBytes());

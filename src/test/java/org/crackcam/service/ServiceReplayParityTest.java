@@ -17,12 +17,11 @@ import java.util.concurrent.TimeUnit;
 import org.crackcam.bundle.ModelBundle;
 import org.crackcam.bundle.RuntimeOptions;
 import org.crackcam.capture.FrameSelector;
-import org.crackcam.inference.Detector;
 import org.crackcam.pipeline.DetectionListener;
 import org.crackcam.pipeline.FrameResult;
 import org.crackcam.pipeline.TileResult;
 import org.crackcam.report.Replay;
-import org.crackcam.tiles.Roi;
+import org.crackcam.settings.TilingSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -87,8 +86,7 @@ class ServiceReplayParityTest {
         }
 
         Rows replay = new Rows();
-        Detector.TilingConfig tiling = new Detector.TilingConfig(Roi.parse(config.tiles().roi()), config.tiles().rows(),
-                config.tiles().overlap());
+        TilingSettings tiling = config.tiles();
         try (ModelBundle b = ModelBundle.open(ServiceRunnerTest.BUNDLE, RuntimeOptions.defaults())) {
             Replay.Options o = new Replay.Options(video, dir.resolve("replay"), FrameSelector.all(), false, 0, false,
                     false, null);
