@@ -19,7 +19,8 @@ Model choices are made on ``val``. The held-out style family is measured only wh
 ``--held-out`` is given, and at most once per name: a name whose row in ``--out`` already has
 held-out figures keeps them (rows are appended and reused, so an interrupted run resumes and
 the held-out family is never re-measured to pick a different model). ``--compare A B``
-prints the paired difference of two rows on the val tiles with an exact McNemar test.
+prints the paired difference of two rows on the val tiles with an exact McNemar test;
+``--per-class SPLIT`` the crack recall and no_crack specificity from the stored hits.
 """
 from __future__ import annotations
 
@@ -107,6 +108,17 @@ def measure_split(model: abn.ABN, ds: CrackDataset, batch_size: int = 64) -> Dic
     # comparisons of two models on the same tiles (mcnemar)
     return {"acc": ok_pb / n, "acc_ab": ok_ab / n, "ce_pb": ce_pb / n, "ce_ab": ce_ab / n,
             "loss": (ce_pb + lam * ce_ab) / n, "n": n, "correct": "".join(correct)}
+
+
+def per_class(correct: str, labels: Sequence[int]) -> Dict:
+    """Crack recall and no_crack specificity from stored per-tile hits (no new inference)."""
+    if len(correct) != len(labels) or not correct:
+        raise UsageError(f"per-class figures need one hit per tile ({len(correct)} vs {len(labels)})")
+    pos = [h for h, y in zip(correct, labels) if y == 1]
+    neg = [h for h, y in zip(correct, labels) if y == 0]
+    return {"n_crack": len(pos), "n_no_crack": len(neg),
+            "crack_recall": pos.count("1") / len(pos) if pos else None,
+            "no_crack_specificity": neg.count("1") / len(neg) if neg else None}
 
 
 def mcnemar(correct_a: str, correct_b: str) -> Dict:
@@ -220,6 +232,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--compare", nargs=2, metavar=("A", "B"),
                     help="only print the paired val comparison of rows A and B of --out "
                          "(exact McNemar test); --split test for the test split")
+    ap.add_argument("--per-class", choices=("val", "test", "held_out"),
+                    help="only print crack recall / no_crack specificity of every row of --out on "
+                         "that split, from the stored per-tile hits (--data: the dataset whose labels "
+                         "they follow; the held-out family for held_out)")
     ap.add_argument("--split", default="val", choices=("val", "test"), help="with --compare")
     a = ap.parse_args(argv)
     try:
@@ -231,6 +247,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print("|" + "---|" * len(MD_HEADER))
             for r in rows.values():
                 print(markdown_line(flat(r)))
+            return 0
+        if a.per_class:
+            if not a.out or not a.data:
+                raise UsageError("--per-class needs --out (the JSONL table) and --data (the split's labels)")
+            from tools.data import layout
+            key = "held_out" if a.per_class == "held_out" else a.per_class
+            split = "test" if key == "held_out" else key
+            labels = [smp.label for smp in layout.list_samples(Path(a.data), split)]
+            for r in read_rows(Path(a.out)).values():
+                if key in r and "correct" in r[key]:
+                    print(json.dumps(dict(name=r["name"], split=key, acc=r[key]["acc"],
+                                          **per_class(r[key]["correct"], labels))))
             return 0
         if a.compare:
             if not a.out:

@@ -159,6 +159,31 @@ def test_mcnemar_exact_values_and_cli(data, tmp_path, capsys):
     assert measure.main(["--out", str(out), "--compare", "a", "zz"]) == 2
 
 
+def test_per_class_from_stored_hits(data, tmp_path, capsys):
+    r = measure.per_class("1101" + "0011", [1, 1, 1, 1, 0, 0, 0, 0])
+    assert (r["n_crack"], r["n_no_crack"], r["crack_recall"], r["no_crack_specificity"]) == \
+        (4, 4, 0.75, 0.5)
+    with pytest.raises(measure.UsageError):
+        measure.per_class("10", [1])
+    own, held, ck = data
+    out = tmp_path / "p.jsonl"
+    assert measure.main(["--data", str(own), "--out", str(out), "--held-out", str(held), f"a={ck}"]) == 0
+    capsys.readouterr()
+    assert measure.main(["--data", str(held), "--out", str(out), "--per-class", "held_out"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    row = measure.read_rows(out)["a"]["held_out"]
+    # recall and specificity recombine to the accuracy (4 + 4 tiles)
+    assert (r["n_crack"], r["n_no_crack"]) == (4, 4)
+    assert (r["crack_recall"] * 4 + r["no_crack_specificity"] * 4) / 8 == pytest.approx(row["acc"])
+    # the same figures from a fresh per-tile inference
+    model, _ = tr.load_checkpoint(ck)
+    ds = CrackDataset(held, "test", model.cfg.image_size, train=False)
+    with torch.no_grad():
+        pred = [int(model(ds[i][0][None]).pb_logits.argmax(1)) for i in range(len(ds))]
+    rec = sum(p == 1 for p, y in zip(pred, ds.labels) if y == 1) / 4
+    assert r["crack_recall"] == pytest.approx(rec)
+
+
 def test_percentile_matches_numpy():
     rng = np.random.default_rng(0)
     for n in (1, 2, 7, 20):
