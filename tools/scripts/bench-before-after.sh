@@ -18,9 +18,14 @@
 # Usage (from the repository root):
 #   tools/scripts/bench-before-after.sh [--rounds N] [--old-jar JAR | --old-ref REV] [--new-jar JAR]
 #                                       [--video FILE] [--bundle DIR] [--out DIR]
+#                                       [--kinds "bench replay replay-na service"] [--report-only]
 # Defaults: 3 rounds; the old jar is built from --old-ref (default 39d9f24~1, the commit before
 # the one-loop change) in a temporary detached worktree; the new jar is target/crackcam.jar
-# (build it first: mvn -B -q -o -DskipTests package). Exit 2 on a bad argument, 1 when a run fails.
+# (build it first: mvn -B -q -o -DskipTests package). --kinds runs only some of the four;
+# --report-only prints the table again from the runs already in --out. The table has the medians
+# of each version's runs and, since the load drifts, the median of the per-round ratios (each
+# new run against the old run of the same round, run right before or after it).
+# Exit 2 on a bad argument, 1 when a run fails.
 set -euo pipefail
 
 rounds=3
@@ -30,6 +35,8 @@ new_jar="target/crackcam.jar"
 video="models/demo/drive.mp4"
 bundle="models/edge-synthetic"
 out=""
+kinds="bench replay replay-na service"
+report_only=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
@@ -39,11 +46,19 @@ while [[ $# -gt 0 ]]; do
     --video) video="$2"; shift 2 ;;
     --bundle) bundle="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
+    --kinds) kinds="$2"; shift 2 ;;
+    --report-only) report_only=1; shift ;;
     -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "bench-before-after: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "bench-before-after: --rounds must be a positive integer, got $rounds" >&2; exit 2; }
+for k in $kinds; do
+  case "$k" in bench|replay|replay-na|service) ;; *) echo "bench-before-after: unknown kind $k in --kinds" >&2; exit 2 ;; esac
+done
+if (( report_only )); then
+  [[ -n "$out" && -f "$out/runs.tsv" ]] || { echo "bench-before-after: --report-only needs --out DIR with a runs.tsv" >&2; exit 2; }
+fi
 [[ -f "$new_jar" ]] || { echo "bench-before-after: new jar $new_jar not found (mvn -B -q -o -DskipTests package)" >&2; exit 2; }
 [[ -f "$video" ]] || { echo "bench-before-after: video $video not found" >&2; exit 2; }
 [[ -f "$bundle/manifest.json" ]] || { echo "bench-before-after: bundle $bundle has no manifest.json" >&2; exit 2; }
@@ -55,6 +70,8 @@ video="$(cd "$(dirname "$video")" && pwd)/$(basename "$video")"
 bundle="$(cd "$bundle" && pwd)"
 new_jar="$(cd "$(dirname "$new_jar")" && pwd)/$(basename "$new_jar")"
 
+runs="$out/runs.tsv"
+if (( ! report_only )); then
 if [[ -z "$old_jar" ]]; then
   wt="$out/old-worktree"
   echo "building the old jar from $old_ref in $wt" >&2
@@ -74,8 +91,6 @@ for v in old new; do
 done
 
 unset CRACKCAM_BROKER
-runs="$out/runs.tsv"
-: > "$runs"
 
 one() { # one VERSION KIND ROUND
   local v="$1" kind="$2" r="$3" jar dir load t0 t1
@@ -125,73 +140,81 @@ EOF
   echo "round $r $v $kind done (load $load)" >&2
 }
 
-for r in $(seq 1 "$rounds"); do
+# rounds go on after those already in --out (a second call adds rounds, e.g. of one kind)
+first=1
+if [[ -s "$runs" ]]; then first=$(( $(cut -f1 "$runs" | sort -n | tail -1) + 1 )); fi
+for r in $(seq "$first" $(( first + rounds - 1 ))); do
   if (( r % 2 == 1 )); then order="old new"; else order="new old"; fi
-  for kind in bench replay replay-na service; do
+  for kind in $kinds; do
     for v in $order; do
       one "$v" "$kind" "$r" || { echo "bench-before-after: round $r $v $kind failed; see $out/r$r-$v-$kind/stderr" >&2; exit 1; }
     done
   done
 done
+fi
 
 python3 - "$runs" "$old_jar" "$new_jar" <<'PY'
 import json, statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
-vals = {}  # (figure, version) -> list
+vals = {}  # (figure, version) -> {round: value}
+figs = []
 loads = []
-def add(fig, v, x):
-    vals.setdefault((fig, v), []).append(x)
+def add(fig, v, r, x):
+    if fig not in figs:
+        figs.append(fig)
+    vals.setdefault((fig, v), {})[r] = x
 for r, v, kind, load, cmd_s, d in rows:
+    r = int(r)
     loads.append(float(load.split()[0]))
     if kind == "bench":
         b = json.load(open(d + "/bench.json"))
-        add("bench: all frames, frames/s", v, b["throughput"]["pipeline_all_frames_per_s"])
-        add("bench: pipeline wall s (300 frames)", v, b["pipeline_wall_s"])
-        add("bench: crack-free frame p50 ms", v, b["stages"]["pipeline_clean_frame"]["p50_ms"])
-        add("bench: ABN p50 ms", v, b["stages"]["abn"]["p50_ms"])
-        add("bench: relevance per flagged tile ms", v, b["relevance_vs_abn"]["pipeline_relevance_per_flagged_tile_ms"])
-        add("bench: bare ORT loop frames/s (load gauge)", v, b["throughput"]["bare_ort_loop_frames_per_s"])
-        add("bench: VmHWM MiB", v, b["memory"]["vm_hwm_mib"])
+        add("bench: all frames, frames/s", v, r, b["throughput"]["pipeline_all_frames_per_s"])
+        add("bench: pipeline wall s (300 frames)", v, r, b["pipeline_wall_s"])
+        add("bench: crack-free frame p50 ms", v, r, b["stages"]["pipeline_clean_frame"]["p50_ms"])
+        add("bench: ABN p50 ms", v, r, b["stages"]["abn"]["p50_ms"])
+        add("bench: relevance per flagged tile ms", v, r, b["relevance_vs_abn"]["pipeline_relevance_per_flagged_tile_ms"])
+        add("bench: bare ORT loop frames/s (load gauge)", v, r, b["throughput"]["bare_ort_loop_frames_per_s"])
+        add("bench: VmHWM MiB", v, r, b["memory"]["vm_hwm_mib"])
     elif kind in ("replay", "replay-na"):
         s = json.load(open(d + "/replay/summary.json"))
         if s.get("error") or s["frames_processed"] != s["frames_decoded"]:
             print(f"WARNING round {r} {v} {kind}: frames {s['frames_processed']} of {s['frames_decoded']}, error {s.get('error')}")
         tag = "replay (alerts to outbox)" if kind == "replay" else "replay --no-alerts"
-        add(tag + ": loop frames/s", v, s["processing_fps"])
-        add(tag + ": whole command s", v, float(cmd_s))
+        add(tag + ": loop frames/s", v, r, s["processing_fps"])
+        add(tag + ": whole command s", v, r, float(cmd_s))
     elif kind == "service":
         j = json.loads([l for l in open(d + "/stdout") if l.startswith("{")][-1])
         if j["frames_processed"] != j["frames_captured"] or j["errors"]:
             print(f"WARNING round {r} {v} service: {j}")
-        add("service (file camera): loop frames/s", v, j["processing_fps"])
-        add("service (file camera): frames processed", v, j["frames_processed"])
-        add("service (file camera): whole command s", v, float(cmd_s))
-figs = []
-for (f, v) in vals:
-    if f not in figs:
-        figs.append(f)
+        add("service (file camera): loop frames/s", v, r, j["processing_fps"])
+        add("service (file camera): frames processed", v, r, j["frames_processed"])
+        add("service (file camera): whole command s", v, r, float(cmd_s))
 def fmt(x):
     return f"{x:.3g}" if abs(x) < 100 else f"{x:.0f}"
+def paired(a, b):  # per-round b/a for the rounds that have both
+    return [b[k] / a[k] for k in sorted(a) if k in b]
 print(f"old jar: {sys.argv[2]}\nnew jar: {sys.argv[3]}")
 print(f"runs: {len(rows)}, load average (1 min) at the start of each run: min {min(loads):.2f}, "
       f"median {statistics.median(loads):.2f}, max {max(loads):.2f}")
 print()
-print("| figure | old: median (runs) | new: median (runs) | new / old |")
-print("|---|---|---|---|")
+print("| figure | old: median (runs) | new: median (runs) | new / old: medians | new / old: median of per-round ratios (min–max) |")
+print("|---|---|---|---|---|")
 for f in figs:
-    o, n = vals.get((f, "old"), []), vals.get((f, "new"), [])
-    mo, mn = statistics.median(o), statistics.median(n)
-    print(f"| {f} | **{fmt(mo)}** ({', '.join(fmt(x) for x in o)}) | **{fmt(mn)}** ({', '.join(fmt(x) for x in n)}) "
-          f"| {mn / mo:.3f} |")
-sv = vals.get(("service (file camera): loop frames/s", "new"), [])
-rp = vals.get(("replay (alerts to outbox): loop frames/s", "new"), [])
-rn = vals.get(("replay --no-alerts: loop frames/s", "new"), [])
-if sv and rp:
-    print()
-    print(f"new: service / replay (alerts to outbox), loop frames/s, medians: "
-          f"{statistics.median(sv):.1f} / {statistics.median(rp):.1f} = {statistics.median(sv) / statistics.median(rp):.3f}; "
-          f"per round: {', '.join(f'{a / b:.3f}' for a, b in zip(sv, rp))}")
-    print(f"new: service / replay --no-alerts: {statistics.median(sv):.1f} / {statistics.median(rn):.1f} = "
-          f"{statistics.median(sv) / statistics.median(rn):.3f}; per round: {', '.join(f'{a / b:.3f}' for a, b in zip(sv, rn))}")
+    o, n = vals.get((f, "old"), {}), vals.get((f, "new"), {})
+    if not o or not n:
+        continue
+    mo, mn = statistics.median(o.values()), statistics.median(n.values())
+    pr = paired(o, n)
+    print(f"| {f} | **{fmt(mo)}** ({', '.join(fmt(o[k]) for k in sorted(o))}) "
+          f"| **{fmt(mn)}** ({', '.join(fmt(n[k]) for k in sorted(n))}) | {mn / mo:.3f} "
+          f"| {statistics.median(pr):.3f} ({min(pr):.2f}–{max(pr):.2f}) |")
+sv = vals.get(("service (file camera): loop frames/s", "new"), {})
+for tag in ("replay (alerts to outbox)", "replay --no-alerts"):
+    rp = vals.get((tag + ": loop frames/s", "new"), {})
+    pr = paired(rp, sv)
+    if pr:
+        print(f"new: service / {tag}, loop frames/s: medians {statistics.median(sv.values()):.1f} / "
+              f"{statistics.median(rp.values()):.1f} = {statistics.median(sv.values()) / statistics.median(rp.values()):.3f}; "
+              f"per round: {', '.join(f'{x:.3f}' for x in pr)}")
 PY
 echo "outputs: $out" >&2
