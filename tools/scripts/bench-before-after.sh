@@ -211,10 +211,10 @@ for f in figs:
 sv = vals.get(("service (file camera): loop frames/s", "new"), {})
 for tag in ("replay (alerts to outbox)", "replay --no-alerts"):
     rp = vals.get((tag + ": loop frames/s", "new"), {})
-    pr = paired(rp, sv)
-    if pr:
-        print(f"new: service / {tag}, loop frames/s: medians {statistics.median(sv.values()):.1f} / "
-              f"{statistics.median(rp.values()):.1f} = {statistics.median(sv.values()) / statistics.median(rp.values()):.3f}; "
-              f"per round: {', '.join(f'{x:.3f}' for x in pr)}")
+    common = sorted(k for k in rp if k in sv)  # the rounds that ran both
+    if common:
+        ms, mr = statistics.median(sv[k] for k in common), statistics.median(rp[k] for k in common)
+        print(f"new: service / {tag}, loop frames/s, rounds {common[0]}-{common[-1]}: medians {ms:.1f} / {mr:.1f} "
+              f"= {ms / mr:.3f}; per round: {', '.join(f'{sv[k] / rp[k]:.3f}' for k in common)}")
 PY
 echo "outputs: $out" >&2
