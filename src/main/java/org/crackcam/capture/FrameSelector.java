@@ -1,5 +1,7 @@
 package org.crackcam.capture;
 
+import org.crackcam.settings.SamplingSettings;
+
 /**
  * Which decoded frames are processed: every frame, every k-th frame, or a target rate in
  * frames per second (by presentation time). Immutable description; {@link #newState()} gives
@@ -21,12 +23,8 @@ public record FrameSelector(int every, double fps) {
     public static final long MAX_GAP_MICROS = 2_000_000;
 
     public FrameSelector {
-        if (every < 1) {
-            throw new IllegalArgumentException("--every must be >= 1, got " + every);
-        }
-        if (fps < 0 || Double.isNaN(fps)) {
-            throw new IllegalArgumentException("--fps must be > 0, got " + fps);
-        }
+        SamplingSettings.everyFrames(every); // the settings' one check (--every / sampling.every_frames)
+        SamplingSettings.fps(fps);
     }
 
     public static FrameSelector all() {

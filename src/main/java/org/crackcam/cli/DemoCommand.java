@@ -1,7 +1,6 @@
 package org.crackcam.cli;
 
 import org.crackcam.settings.TilingSettings;
-import org.crackcam.settings.InvalidSettingException;
 import org.crackcam.capture.UnreadableInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,12 +60,7 @@ final class DemoCommand implements Callable<Integer> {
             throw new UnreadableInputException("demo drive " + DEMO_DRIVE
                     + " not found (run from the repository root, or pass --video)");
         }
-        FrameSelector selector;
-        try {
-            selector = new FrameSelector(every, 0);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidSettingException(e.getMessage(), e);
-        }
+        FrameSelector selector = new FrameSelector(every, 0);
         Path outboxDir = alertOptions.outboxDirectoryOr(out.resolve("outbox"));
         if (alertOptions.enabled()) {
             org.crackcam.service.Preflight.writableDirectory(outboxDir, "outbox");

@@ -74,12 +74,7 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        FrameSelector selector;
-        try {
-            selector = new FrameSelector(every, fps);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidSettingException(e.getMessage(), e);
-        }
+        FrameSelector selector = new FrameSelector(every, fps);
         if (maxDecodeErrors < 0) {
             throw new InvalidSettingException("--max-decode-errors must be >= 0, got " + maxDecodeErrors);
         }

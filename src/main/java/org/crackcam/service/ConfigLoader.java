@@ -41,6 +41,7 @@ import org.crackcam.settings.ModelSettings;
 import org.crackcam.settings.InvalidSettingException;
 import org.crackcam.settings.Key;
 import org.crackcam.settings.OutboxSettings;
+import org.crackcam.settings.SamplingSettings;
 import org.crackcam.settings.TilingSettings;
 
 /**
@@ -248,8 +249,8 @@ public final class ConfigLoader {
 
     private Sampling sampling(Section s) {
         SamplingMode mode = s.enumValue("mode", SamplingMode.class, SamplingMode.EVERY_FRAMES);
-        int every = s.integer("every_frames", 1, 1, 100_000);
-        double fps = s.number("target_fps", 5.0, 0.0, 1000.0);
+        int every = s.settings(() -> SamplingSettings.everyFrames(s.integer(SamplingSettings.EVERY, 1)), 1);
+        double fps = s.settings(() -> SamplingSettings.fps(s.number(SamplingSettings.FPS, 5.0)), 5.0);
         double metres = s.number("every_metres", 5.0, 0.0, 100_000.0);
         if (mode == SamplingMode.TARGET_FPS && fps <= 0) {
             s.bad("target_fps", "must be > 0 for sampling.mode target_fps, got " + fmt(fps));

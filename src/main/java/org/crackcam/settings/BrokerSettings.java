@@ -106,8 +106,7 @@ public record BrokerSettings(String url, String clientId, Optional<Path> caFile,
 
     /** Checks {@link #KEEPALIVE}. */
     public static int keepAlive(int seconds) {
-        Check.range(KEEPALIVE, seconds, 5, 3600);
-        return seconds;
+        return Check.range(KEEPALIVE, seconds, 5, 3600);
     }
 
     /** True for an {@code ssl://} broker. */

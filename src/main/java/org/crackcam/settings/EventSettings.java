@@ -47,36 +47,27 @@ public record EventSettings(int gapFrames, double maxAgeS, double minOverlap, do
     }
 
     public static int gap(int v) {
-        Check.range(GAP, v, 0, 10_000);
-        return v;
+        return Check.range(GAP, v, 0, 10_000);
     }
 
     public static double maxAge(double v) {
-        Check.above(MAX_AGE, v, 0);
-        Check.range(MAX_AGE, v, 0, 3600);
-        return v;
+        return Check.range(MAX_AGE, Check.above(MAX_AGE, v, 0), 0, 3600);
     }
 
     public static double minOverlap(double v) {
-        Check.above(MIN_OVERLAP, v, 0);
-        Check.range(MIN_OVERLAP, v, 0, 1);
-        return v;
+        return Check.range(MIN_OVERLAP, Check.above(MIN_OVERLAP, v, 0), 0, 1);
     }
 
     public static double vertical(double v) {
-        Check.range(VERTICAL, v, 0, 1);
-        return v;
+        return Check.range(VERTICAL, v, 0, 1);
     }
 
     public static double horizontal(double v) {
-        Check.range(HORIZONTAL, v, 0, 1);
-        return v;
+        return Check.range(HORIZONTAL, v, 0, 1);
     }
 
     public static double maxDistance(double v) {
-        Check.above(MAX_DISTANCE, v, 0);
-        Check.range(MAX_DISTANCE, v, 0, 10_000);
-        return v;
+        return Check.range(MAX_DISTANCE, Check.above(MAX_DISTANCE, v, 0), 0, 10_000);
     }
 
     /** The tracker configuration: these settings, the tracker's output knobs at their defaults. */

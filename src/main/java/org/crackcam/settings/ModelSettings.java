@@ -62,18 +62,15 @@ public record ModelSettings(Path bundle, ExecutionProvider provider, int threads
     }
 
     public static int threads(int v) {
-        Check.range(THREADS, v, 0, 256);
-        return v;
+        return Check.range(THREADS, v, 0, 256);
     }
 
     public static int gpuId(int v) {
-        Check.range(GPU_ID, v, 0, 64);
-        return v;
+        return Check.range(GPU_ID, v, 0, 64);
     }
 
     public static int relevanceBatch(int v) {
-        Check.range(RELEVANCE_BATCH, v, 1, 4096);
-        return v;
+        return Check.range(RELEVANCE_BATCH, v, 1, 4096);
     }
 
     /** The ONNX Runtime session options (sessions warm up when created). */

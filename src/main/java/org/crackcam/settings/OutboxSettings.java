@@ -28,8 +28,7 @@ public record OutboxSettings(Path dir, long maxMb, boolean groupReadable) {
 
     /** Checks {@link #MAX_MB}. */
     public static long maxMb(long mb) {
-        Check.range(MAX_MB, mb, 1, 1_000_000);
-        return mb;
+        return Check.range(MAX_MB, mb, 1, 1_000_000);
     }
 
     public long maxBytes() {

@@ -20,6 +20,7 @@ public final class Settings {
         List<Key> all = new ArrayList<>();
         all.add(DeviceId.KEY);
         all.addAll(TilingSettings.KEYS);
+        all.addAll(SamplingSettings.KEYS);
         all.addAll(ModelSettings.KEYS);
         all.addAll(EventSettings.KEYS);
         all.addAll(BrokerSettings.KEYS);

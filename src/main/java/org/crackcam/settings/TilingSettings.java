@@ -38,14 +38,12 @@ public record TilingSettings(Roi roi, int rows, double overlap) {
 
     /** Checks {@link #ROWS}. */
     public static int rows(int rows) {
-        Check.range(ROWS, rows, 1, 64);
-        return rows;
+        return Check.range(ROWS, rows, 1, 64);
     }
 
     /** Checks {@link #OVERLAP}. */
     public static double overlap(double overlap) {
-        Check.range(OVERLAP, overlap, 0.0, MAX_OVERLAP);
-        return overlap;
+        return Check.range(OVERLAP, overlap, 0.0, MAX_OVERLAP);
     }
 
     /** From the text forms; {@code roi} null means the default. */

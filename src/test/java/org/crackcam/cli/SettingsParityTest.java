@@ -43,6 +43,8 @@ class SettingsParityTest {
         put(m, "tiles.roi", "rect:0.1,0.4,0.9,0.95");
         put(m, "tiles.rows", "3");
         put(m, "tiles.overlap", "0.25");
+        put(m, "sampling.every_frames", "3");
+        put(m, "sampling.target_fps", "5.5");
         put(m, "model.bundle", abs + "/bundle");
         put(m, "model.provider", "cuda");
         put(m, "model.threads", "2");
@@ -187,6 +189,8 @@ class SettingsParityTest {
 
         assertEquals(c.deviceId(), r.alertOptions.deviceId());
         assertEquals(c.tiles(), r.tilingOptions.config());
+        assertEquals(c.sampling().everyFrames(), r.every);
+        assertEquals(c.sampling().targetFps(), r.fps);
         assertEquals(c.model().settings(), r.bundleOptions.settings(r.relevanceBatch.value()));
         assertEquals(c.events(), r.alertOptions.eventSettings());
         assertEquals(c.mqtt().broker(), r.alertOptions.delivery().brokerSettings());
@@ -227,6 +231,8 @@ class SettingsParityTest {
                 () -> ConfigLoader.load(yaml(Map.of(key("device.id"), "-van3"))));
         assertTrue(file.problems().get(0).endsWith("device.id " + dash.problem()), file.problems().toString());
         sameProblem("tiles.rows", "0", r -> r.tilingOptions.config(), Map.of());
+        sameProblem("sampling.every_frames", "0", r -> new org.crackcam.capture.FrameSelector(r.every, r.fps), Map.of());
+        sameProblem("sampling.target_fps", "-1", r -> new org.crackcam.capture.FrameSelector(r.every, r.fps), Map.of());
         sameProblem("tiles.overlap", "0.99", r -> r.tilingOptions.config(), Map.of());
         sameProblem("tiles.roi", "rect:0.5,0.5,0.4,0.9", r -> r.tilingOptions.config(), Map.of());
         sameProblem("model.provider", "tpu", r -> r.bundleOptions.settings(8), Map.of());

@@ -87,7 +87,7 @@ class ListenCommandTest {
                 new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true));
         assertEquals(2, code);
         assertEquals(1, err.toString().lines().count(), err.toString());
-        assertTrue(err.toString().contains("must start with tcp://"), err.toString());
+        assertTrue(err.toString().contains("--broker must be a URL tcp://host:port"), err.toString());
     }
 
     @Test
