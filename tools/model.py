@@ -74,6 +74,9 @@ PRESETS: Dict[str, ABNConfig] = {
     # Widths are an eighth of ResNet-50's: the preset must train on 2 shared CPU cores in well
     # under an hour (measured: ~20 M multiply-adds, 3.6× cheaper than quarter widths).
     "edge": ABNConfig(),
+    # 1.5× the edge widths (issue 13's size point): ~0.33 M parameters, ~2.1× the multiply-adds.
+    "edge-wide": ABNConfig(preset="edge-wide", stem_width=12, widths=(12, 24, 48, 96),
+                           ab_width=48),
     # Smallest wiring that still has every part; for unit tests only.
     "tiny": ABNConfig(preset="tiny", image_size=32, stem_width=8, widths=(4, 4, 8, 8),
                       blocks=(1, 1, 1, 1), strides=(1, 2, 1, 2), ab_blocks=1, ab_width=4),
@@ -262,7 +265,7 @@ def main() -> None:
     for name in args.preset or list(PRESETS):
         m = build(name)
         p, macs = count_parameters(m), count_macs(m)
-        line = (f"{name:6s} input {m.cfg.image_size}×{m.cfg.image_size}  h {m.cfg.feature_size}×"
+        line = (f"{name:9s} input {m.cfg.image_size}×{m.cfg.image_size}  h {m.cfg.feature_size}×"
                 f"{m.cfg.feature_size}  parameters {p / 1e6:7.2f} M  multiply-adds {macs / 1e9:6.2f} G")
         if name == "paper":
             line += f"  (paper: 32M, ratio {p / PAPER_PARAMETERS:.3f})"

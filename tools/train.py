@@ -51,7 +51,7 @@ CHECKPOINT_FORMAT = 1
 # ----------------------------------------------------------------------------- hyper-parameters
 @dataclass
 class TrainConfig:
-    preset: str = "edge"            # tools/model.py PRESETS: paper | edge | tiny
+    preset: str = "edge"            # tools/model.py PRESETS: paper | edge | edge-wide | tiny
     data: str = "data/synth"        # dataset root in the shared layout (docs/architecture.md)
     out: str = "runs/edge"          # run directory; one sub-directory per seed
     seeds: Tuple[int, ...] = (0,)   # one training run per seed; the paper reports 5 runs

@@ -8,10 +8,12 @@
 #
 # e.g. tools/scripts/c1c-ablation.sh models/edge-synthetic data/families val out/c1c-val 120 road,black
 # Writes OUT/<variant>/results.json (one evaluate run each) and OUT/table.md. Variants: env
-# C1C_VARIANTS="size:threshold …" (default "14:mean 28:mean 56:mean 112:mean 28:0"; 28:mean is the shipped one).
+# C1C_VARIANTS="size:threshold …" (default "14:mean 28:mean 56:mean 112:mean 28:0"; 28:mean is the shipped one),
+# C1C_STEPS (Insertion/Deletion steps, default 16).
 set -euo pipefail
 bundle=${1:?bundle}; data=${2:?dataset root}; split=${3:?split}; out=${4:?output folder}
 limit=${5:-120}; substrates=${6:-road,black}
+steps=${C1C_STEPS:-16}   # Insertion/Deletion steps (16 = 784 px per step at 112x112, as docs/evaluation.md's runs)
 jar=${CRACKCAM_JAR:-target/crackcam.jar}
 [ -f "$jar" ] || { echo "c1c-ablation: $jar missing: mvn -B -q -DskipTests package" >&2; exit 2; }
 py=/usr/bin/python3
@@ -42,7 +44,7 @@ run() { # name methods bundle-dir
   [ -f "$out/$1/results.json" ] && { echo "c1c-ablation: $1 done already"; return; }
   echo "c1c-ablation: $1 ($(date -u +%H:%M:%S))"
   java -jar "$jar" evaluate --bundle "$3" --data "$data" --split "$split" --limit "$limit" \
-    --methods "$2" --substrate "$substrates" --out "$out/$1" --no-progress --threads 1 >"$out/$1.log" 2>&1
+    --methods "$2" --substrate "$substrates" --steps "$steps" --out "$out/$1" --no-progress --threads 1 >"$out/$1.log" 2>&1
 }
 
 run baseline "lrp-bn,r-only,r-alpha,crack-mask,gradcam,abn" "$bundle"

@@ -39,6 +39,22 @@ def test_head_shapes(preset):
         assert (c.image_size, f) == (112, 14)
 
 
+def test_edge_wide_is_edge_at_one_and_a_half_widths():
+    """The size point of issue 13: same input, h resolution and wiring as edge, widths × 1.5."""
+    e, w = abn.PRESETS["edge"], abn.PRESETS["edge-wide"]
+    assert (w.image_size, w.feature_size, w.blocks, w.strides) == \
+        (e.image_size, e.feature_size, e.blocks, e.strides)
+    assert w.widths == tuple(int(c * 1.5) for c in e.widths)
+    assert (w.stem_width, w.ab_width) == (int(e.stem_width * 1.5), int(e.ab_width * 1.5))
+    me, mw = abn.build("edge"), abn.build("edge-wide")
+    assert mw.cfg.preset == "edge-wide"
+    ratio = abn.count_macs(mw) / abn.count_macs(me)
+    assert 1.8 < ratio < 2.4, ratio   # widths² ≈ 2.25 (the stem's first conv grows only ×1.5)
+    with torch.no_grad():
+        out = mw(torch.rand(2, 3, 112, 112))
+    assert out.pb_logits.shape == (2, 2) and out.alpha.shape == (2, 1, 14, 14)
+
+
 def test_alpha_is_alpha_tilde_gated_at_theta():
     torch.manual_seed(1)
     m = _model("tiny")

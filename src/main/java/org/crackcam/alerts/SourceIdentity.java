@@ -1,6 +1,5 @@
 package org.crackcam.alerts;
 
-import org.crackcam.capture.UnreadableInputException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -9,6 +8,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.UUID;
+
+import org.crackcam.capture.UnreadableInputException;
 
 
 /**

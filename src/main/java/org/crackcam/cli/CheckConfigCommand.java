@@ -19,10 +19,10 @@ import org.crackcam.service.ConfigLoader;
 import org.crackcam.service.Preflight;
 import org.crackcam.service.ServiceConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code crackcam check-config FILE}: validates a service configuration without starting anything.
@@ -135,14 +135,9 @@ final class CheckConfigCommand implements Callable<Integer> {
         if (c.gps().source() == ServiceConfig.GpsSource.FILE && !Files.isRegularFile(c.gps().file())) {
             m.add(f + ": gps.file " + c.gps().file() + " does not exist here");
         }
-        var t = c.mqtt().broker();
-        for (var e : List.of(new Object[] {"mqtt.tls.ca_file", t.caFile()}, new Object[] {"mqtt.tls.cert_file",
-                t.certFile()}, new Object[] {"mqtt.tls.key_file", t.keyFile()},
-                new Object[] {"mqtt.credentials_file", t.credentialsFile()})) {
-            @SuppressWarnings("unchecked")
-            Optional<Path> p = (Optional<Path>) e[1];
-            if (c.mqtt().enabled() && p.isPresent() && !Files.isReadable(p.get())) {
-                m.add(f + ": " + e[0] + " " + p.get() + " does not exist here");
+        if (c.mqtt().enabled()) {
+            for (var e : c.mqtt().broker().unreadableFiles()) {
+                m.add(f + ": " + e.problemFor(true) + " (does not exist here)");
             }
         }
         return m;

@@ -1,18 +1,18 @@
 package org.crackcam.cli;
 
-import org.crackcam.settings.InvalidSettingException;
-import org.crackcam.delivery.DeliveryException;
 import java.util.concurrent.Callable;
 
+import org.crackcam.delivery.DeliveryException;
 import org.crackcam.delivery.DeliveryOptions;
 import org.crackcam.delivery.MqttSettings;
 import org.crackcam.delivery.Outbox;
 import org.crackcam.delivery.OutboxPublisher;
+import org.crackcam.settings.InvalidSettingException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code crackcam deliver}: sends the alerts waiting in the outbox (e.g. from a replay run

@@ -1,7 +1,5 @@
 package org.crackcam.cli;
 
-import org.crackcam.settings.TilingSettings;
-import org.crackcam.capture.UnreadableInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,15 +8,16 @@ import java.util.concurrent.Callable;
 
 import org.crackcam.bundle.ModelBundle;
 import org.crackcam.capture.FrameSelector;
-import org.crackcam.inference.Detector;
+import org.crackcam.capture.UnreadableInputException;
 import org.crackcam.report.HtmlReport;
 import org.crackcam.report.ProcessMemory;
 import org.crackcam.report.Replay;
+import org.crackcam.settings.TilingSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code crackcam demo}: replays the shipped synthetic drive with the shipped bundle on CPU and

@@ -1,8 +1,5 @@
 package org.crackcam.cli;
 
-import org.crackcam.capture.UnreadableInputException;
-import org.crackcam.inference.InferenceException;
-import org.crackcam.settings.InvalidSettingException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -14,7 +11,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+
 import org.crackcam.bundle.RuntimeOptions;
+import org.crackcam.capture.UnreadableInputException;
 import org.crackcam.evaluate.BundleGraphs;
 import org.crackcam.evaluate.EvalDataset;
 import org.crackcam.evaluate.Evaluation;
@@ -26,6 +25,8 @@ import org.crackcam.evaluate.Report;
 import org.crackcam.evaluate.ReportWriter;
 import org.crackcam.evaluate.Rise;
 import org.crackcam.evaluate.Substrate;
+import org.crackcam.inference.InferenceException;
+import org.crackcam.settings.InvalidSettingException;
 import org.tinylog.Logger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

@@ -1,8 +1,5 @@
 package org.crackcam.cli;
 
-import org.crackcam.settings.TilingSettings;
-import org.crackcam.settings.InvalidSettingException;
-import org.crackcam.capture.UnreadableInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,16 +14,19 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import org.bytedeco.opencv.global.opencv_imgcodecs;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.crackcam.bundle.ModelBundle;
+import org.crackcam.capture.UnreadableInputException;
 import org.crackcam.explain.MaskRle;
 import org.crackcam.explain.OverlayRenderer;
 import org.crackcam.inference.Detector;
 import org.crackcam.pipeline.CrackcamException;
+import org.crackcam.settings.InvalidSettingException;
+import org.crackcam.settings.TilingSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code crackcam explain IMAGE…}: each image (any size) is resized to the model input and

@@ -1,6 +1,5 @@
 package org.crackcam.cli;
 
-import org.crackcam.settings.InvalidSettingException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -10,12 +9,13 @@ import org.crackcam.delivery.AlertSubscriber;
 import org.crackcam.delivery.DeliveryOptions;
 import org.crackcam.delivery.FileModes;
 import org.crackcam.delivery.MqttSettings;
+import org.crackcam.settings.InvalidSettingException;
 import org.tinylog.Logger;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code crackcam listen}: what a road-maintenance office runs. Subscribes at QoS 1 with a

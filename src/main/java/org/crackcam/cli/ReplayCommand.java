@@ -1,21 +1,21 @@
 package org.crackcam.cli;
 
-import org.crackcam.settings.InvalidSettingException;
-import org.crackcam.delivery.UndeliveredException;
-import org.crackcam.capture.DamagedInputException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.crackcam.bundle.ModelBundle;
+import org.crackcam.capture.DamagedInputException;
 import org.crackcam.capture.FrameSelector;
+import org.crackcam.delivery.UndeliveredException;
 import org.crackcam.report.Replay;
+import org.crackcam.settings.InvalidSettingException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code crackcam replay VIDEO}: detections as JSON Lines, overlays of flagged frames, a summary. */
 @Command(name = "replay", mixinStandardHelpOptions = true,

@@ -1,6 +1,5 @@
 package org.crackcam.cli;
 
-import org.crackcam.settings.InvalidSettingException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -8,6 +7,7 @@ import org.crackcam.service.ConfigException;
 import org.crackcam.service.ConfigLoader;
 import org.crackcam.service.ServiceConfig;
 import org.crackcam.service.ServiceRunner;
+import org.crackcam.settings.InvalidSettingException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,14 +1,15 @@
 package org.crackcam.cli;
 
-import org.crackcam.settings.InvalidSettingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import org.crackcam.bundle.ModelBundle;
 import org.crackcam.evaluate.DriveScore;
+import org.crackcam.settings.InvalidSettingException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

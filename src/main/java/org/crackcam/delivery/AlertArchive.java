@@ -1,6 +1,5 @@
 package org.crackcam.delivery;
 
-import org.crackcam.settings.InvalidSettingException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +22,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.crackcam.delivery.AlertChecks.Reason;
 import org.crackcam.delivery.AlertChecks.Rejected;
+import org.crackcam.settings.InvalidSettingException;
 import org.tinylog.Logger;
 
 /**

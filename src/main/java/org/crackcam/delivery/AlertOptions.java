@@ -1,10 +1,10 @@
 package org.crackcam.delivery;
 
-import org.crackcam.settings.EventSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 
 import org.crackcam.alerts.TrackerConfig;
+import org.crackcam.settings.EventSettings;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -1,7 +1,5 @@
 package org.crackcam.delivery;
 
-import org.crackcam.settings.InvalidSettingException;
-import org.crackcam.bundle.BundleException;
 import java.io.PrintWriter;
 import java.time.Duration;
 
@@ -13,9 +11,11 @@ import org.crackcam.alerts.AlertSchema;
 import org.crackcam.alerts.CrackEvent;
 import org.crackcam.alerts.CrackTracker;
 import org.crackcam.alerts.TrackerConfig;
+import org.crackcam.bundle.BundleException;
 import org.crackcam.explain.CrackMask;
 import org.crackcam.pipeline.DetectionListener;
 import org.crackcam.pipeline.FrameResult;
+import org.crackcam.settings.InvalidSettingException;
 import org.tinylog.Logger;
 
 /**

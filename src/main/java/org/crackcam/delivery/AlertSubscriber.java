@@ -1,6 +1,5 @@
 package org.crackcam.delivery;
 
-import org.crackcam.settings.InvalidSettingException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -11,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.random.RandomGenerator;
 
+import org.crackcam.settings.InvalidSettingException;
 import org.tinylog.Logger;
 
 /**

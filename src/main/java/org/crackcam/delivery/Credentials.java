@@ -1,6 +1,5 @@
 package org.crackcam.delivery;
 
-import org.crackcam.settings.InvalidSettingException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,6 +8,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.Properties;
 import java.util.Set;
 
+import org.crackcam.settings.InvalidSettingException;
 import org.tinylog.Logger;
 
 /**

@@ -1,10 +1,11 @@
 package org.crackcam.delivery;
 
+import java.nio.file.Path;
+import java.time.Duration;
+
 import org.crackcam.settings.BrokerSettings;
 import org.crackcam.settings.DeviceId;
 import org.crackcam.settings.InvalidSettingException;
-import java.nio.file.Path;
-import java.time.Duration;
 
 
 /**

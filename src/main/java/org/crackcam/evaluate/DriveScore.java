@@ -1,8 +1,5 @@
 package org.crackcam.evaluate;
 
-import org.crackcam.settings.TilingSettings;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +8,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.global.opencv_imgproc;
@@ -28,6 +28,7 @@ import org.crackcam.capture.VideoFrame;
 import org.crackcam.inference.Detector;
 import org.crackcam.pipeline.FrameResult;
 import org.crackcam.pipeline.TileResult;
+import org.crackcam.settings.TilingSettings;
 import org.crackcam.tiles.Tile;
 import org.crackcam.tiles.TileGrid;
 
@@ -213,23 +214,11 @@ public final class DriveScore {
                         recalled.add(id);
                     }
                 }
-                for (JsonNode tl : ft.get("tiles")) {
-                    String label = tl.get("label").asText();
-                    if (label.equals("ambiguous")) {
-                        continue;
-                    }
-                    boolean flagged = r.tiles().get(tl.get("row").asInt() * cols + tl.get("col").asInt()).flagged();
-                    boolean crack = label.equals("crack");
-                    if (flagged && crack) {
-                        tp++;
-                    } else if (flagged) {
-                        fp++;
-                    } else if (crack) {
-                        fn++;
-                    } else {
-                        tn++;
-                    }
-                }
+                TileConfusion c = TileConfusion.of(ft.get("tiles"), r.tiles(), cols);
+                tp += c.tp();
+                fp += c.fp();
+                fn += c.fn();
+                tn += c.tn();
                 frameMasks = frameMasks.plus(MaskMetrics.of(inGrid(r.crackShapeOrRegion(), inGrid, w, gx0, gy0, gw, gh),
                         truthMask, gh, gw, tolerance));
                 frameRegions = frameRegions.plus(MaskMetrics.of(inGrid(r.crackMask(), inGrid, w, gx0, gy0, gw, gh),
@@ -356,5 +345,34 @@ public final class DriveScore {
             v.put(i, pts);
         }
         return v;
+    }
+
+    /**
+     * Flagged tiles against a truth frame's tile labels ({@code crack}, {@code no_crack};
+     * {@code ambiguous} tiles are not counted).
+     */
+    public record TileConfusion(long tp, long fp, long fn, long tn) {
+        /** @param truthTiles the frame's {@code tiles} array of truth.json; {@code cols} the grid's columns */
+        public static TileConfusion of(JsonNode truthTiles, java.util.List<TileResult> tiles, int cols) {
+            long tp = 0, fp = 0, fn = 0, tn = 0;
+            for (JsonNode tl : truthTiles) {
+                String label = tl.get("label").asText();
+                if (label.equals("ambiguous")) {
+                    continue;
+                }
+                boolean flagged = tiles.get(tl.get("row").asInt() * cols + tl.get("col").asInt()).flagged();
+                boolean crack = label.equals("crack");
+                if (flagged && crack) {
+                    tp++;
+                } else if (flagged) {
+                    fp++;
+                } else if (crack) {
+                    fn++;
+                } else {
+                    tn++;
+                }
+            }
+            return new TileConfusion(tp, fp, fn, tn);
+        }
     }
 }

@@ -1,6 +1,5 @@
 package org.crackcam.evaluate;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -8,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import org.crackcam.explain.CrackMask;
 import org.tinylog.Logger;
 

@@ -1,6 +1,5 @@
 package org.crackcam.explain;
 
-import org.crackcam.pipeline.OutputException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +15,7 @@ import org.bytedeco.opencv.opencv_core.Point;
 import org.bytedeco.opencv.opencv_core.Rect;
 import org.bytedeco.opencv.opencv_core.Scalar;
 import org.bytedeco.opencv.opencv_core.Size;
+import org.crackcam.pipeline.OutputException;
 import org.crackcam.pipeline.TileResult;
 
 /**

@@ -1,6 +1,5 @@
 package org.crackcam.inference;
 
-import org.crackcam.settings.TilingSettings;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,7 +17,7 @@ import org.crackcam.explain.MaskMapper;
 import org.crackcam.pipeline.FrameResult;
 import org.crackcam.pipeline.Position;
 import org.crackcam.pipeline.TileResult;
-import org.crackcam.tiles.Roi;
+import org.crackcam.settings.TilingSettings;
 import org.crackcam.tiles.Tile;
 import org.crackcam.tiles.TileGrid;
 import org.crackcam.tiles.TilePacker;

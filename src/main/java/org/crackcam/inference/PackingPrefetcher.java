@@ -1,6 +1,5 @@
 package org.crackcam.inference;
 
-import org.crackcam.settings.TilingSettings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -8,6 +7,7 @@ import java.util.concurrent.BlockingQueue;
 
 import org.crackcam.capture.FrameSource;
 import org.crackcam.pipeline.CrackcamException;
+import org.crackcam.settings.TilingSettings;
 import org.crackcam.tiles.TileGrid;
 import org.tinylog.Logger;
 

@@ -1,6 +1,5 @@
 package org.crackcam.inference;
 
-import org.crackcam.settings.InvalidSettingException;
 import java.time.Duration;
 import java.util.List;
 
@@ -8,6 +7,7 @@ import org.crackcam.capture.FrameSource;
 import org.crackcam.capture.VideoFrame;
 import org.crackcam.pipeline.DetectionListener;
 import org.crackcam.pipeline.FrameResult;
+import org.crackcam.settings.InvalidSettingException;
 import org.tinylog.Logger;
 
 /**

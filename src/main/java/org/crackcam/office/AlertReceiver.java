@@ -1,7 +1,5 @@
 package org.crackcam.office;
 
-import org.crackcam.settings.InvalidSettingException;
-import org.crackcam.capture.UnreadableInputException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -12,8 +10,10 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
+import org.crackcam.capture.UnreadableInputException;
 import org.crackcam.delivery.AlertChecks;
 import org.crackcam.delivery.Outbox;
+import org.crackcam.settings.InvalidSettingException;
 import org.tinylog.Logger;
 
 /**

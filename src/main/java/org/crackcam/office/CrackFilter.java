@@ -1,11 +1,12 @@
 package org.crackcam.office;
 
-import org.crackcam.settings.InvalidSettingException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+
+import org.crackcam.settings.InvalidSettingException;
 
 
 /**

@@ -1,7 +1,5 @@
 package org.crackcam.office;
 
-import org.crackcam.settings.InvalidSettingException;
-import org.crackcam.capture.UnreadableInputException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -9,11 +7,13 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.Optional;
 
+import org.crackcam.capture.UnreadableInputException;
 import org.crackcam.pipeline.DetectionListener;
 import org.crackcam.pipeline.FrameResult;
 import org.crackcam.position.ParsedTrack;
 import org.crackcam.position.PositionSource;
 import org.crackcam.position.TrackFiles;
+import org.crackcam.settings.InvalidSettingException;
 import org.tinylog.Logger;
 
 /**

@@ -1,6 +1,5 @@
 package org.crackcam.office;
 
-import org.crackcam.settings.InvalidSettingException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Writer;
@@ -17,7 +16,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
-
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
@@ -25,12 +23,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.crackcam.delivery.AlertSubscriber;
 import org.crackcam.delivery.DeliveryOptions;
 import org.crackcam.delivery.MqttSettings;
+import org.crackcam.settings.InvalidSettingException;
 import org.tinylog.Logger;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code crackcam office}: the road office. Receives alerts from the broker

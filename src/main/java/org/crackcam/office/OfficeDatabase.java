@@ -1,6 +1,5 @@
 package org.crackcam.office;
 
-import org.crackcam.settings.InvalidSettingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -15,6 +14,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import org.crackcam.pipeline.CrackcamException;
+import org.crackcam.settings.InvalidSettingException;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.tinylog.Logger;

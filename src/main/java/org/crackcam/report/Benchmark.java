@@ -1,8 +1,5 @@
 package org.crackcam.report;
 
-import org.crackcam.settings.TilingSettings;
-import org.crackcam.inference.InferenceException;
-import org.crackcam.capture.UnreadableInputException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -17,24 +14,27 @@ import java.util.Map;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.global.opencv_imgcodecs;
 import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.javacpp.BytePointer;
 import org.crackcam.bundle.GraphSession;
 import org.crackcam.bundle.ModelBundle;
 import org.crackcam.capture.FileFrameSource;
 import org.crackcam.capture.FrameSelector;
+import org.crackcam.capture.FrameSource;
+import org.crackcam.capture.UnreadableInputException;
 import org.crackcam.capture.VideoFrame;
 import org.crackcam.explain.OverlayRenderer;
 import org.crackcam.inference.Detector;
+import org.crackcam.inference.InferenceException;
 import org.crackcam.inference.LatencyRecorder;
 import org.crackcam.inference.PackedFrame;
 import org.crackcam.inference.PackingPrefetcher;
 import org.crackcam.inference.Pipeline;
 import org.crackcam.inference.StageTimes;
-import org.crackcam.capture.FrameSource;
 import org.crackcam.pipeline.CrackcamException;
 import org.crackcam.pipeline.FrameResult;
+import org.crackcam.settings.TilingSettings;
 
 /**
  * The {@code bench} measurement: per-stage latency of the one frame loop ({@link Pipeline}, observed

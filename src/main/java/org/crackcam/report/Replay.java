@@ -1,8 +1,5 @@
 package org.crackcam.report;
 
-import org.crackcam.settings.TilingSettings;
-import org.crackcam.settings.InvalidSettingException;
-import org.crackcam.pipeline.OutputException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -26,7 +23,10 @@ import org.crackcam.inference.Pipeline;
 import org.crackcam.pipeline.CrackcamException;
 import org.crackcam.pipeline.DetectionListener;
 import org.crackcam.pipeline.FrameResult;
+import org.crackcam.pipeline.OutputException;
 import org.crackcam.pipeline.TileResult;
+import org.crackcam.settings.InvalidSettingException;
+import org.crackcam.settings.TilingSettings;
 import org.tinylog.Logger;
 
 /**

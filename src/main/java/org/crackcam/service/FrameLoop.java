@@ -1,6 +1,5 @@
 package org.crackcam.service;
 
-import org.crackcam.settings.InvalidSettingException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -22,6 +21,7 @@ import org.crackcam.pipeline.DetectionListener;
 import org.crackcam.pipeline.FrameResult;
 import org.crackcam.pipeline.Position;
 import org.crackcam.position.PositionSource;
+import org.crackcam.settings.InvalidSettingException;
 import org.tinylog.Logger;
 
 /**

@@ -1,8 +1,5 @@
 package org.crackcam.service;
 
-import org.crackcam.settings.InvalidSettingException;
-import org.crackcam.settings.TilingSettings;
-import org.crackcam.delivery.DeliveryException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,8 +7,9 @@ import java.util.Optional;
 
 import org.crackcam.capture.FileFrameSource;
 import org.crackcam.capture.FrameSelector;
-import org.crackcam.pipeline.CrackcamException;
-import org.crackcam.tiles.Roi;
+import org.crackcam.delivery.DeliveryException;
+import org.crackcam.settings.InvalidSettingException;
+import org.crackcam.settings.TilingSettings;
 import org.crackcam.tiles.TileGrid;
 
 /**

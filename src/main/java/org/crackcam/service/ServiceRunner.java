@@ -1,13 +1,8 @@
 package org.crackcam.service;
 
-import org.crackcam.settings.TilingSettings;
-import org.crackcam.settings.InvalidSettingException;
-import org.crackcam.settings.ModelSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +17,6 @@ import org.crackcam.delivery.AlertStage;
 import org.crackcam.delivery.MqttSettings;
 import org.crackcam.delivery.Outbox;
 import org.crackcam.delivery.OutboxPublisher;
-import org.crackcam.delivery.TlsFiles;
 import org.crackcam.health.HealthServer;
 import org.crackcam.health.ServiceMetrics;
 import org.crackcam.health.StatusDocument;
@@ -33,6 +27,8 @@ import org.crackcam.position.GpsdClient;
 import org.crackcam.position.ParsedTrack;
 import org.crackcam.position.PositionSource;
 import org.crackcam.position.TrackFiles;
+import org.crackcam.settings.InvalidSettingException;
+import org.crackcam.settings.ModelSettings;
 import org.tinylog.Logger;
 
 /**

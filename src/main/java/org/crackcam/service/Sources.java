@@ -1,9 +1,9 @@
 package org.crackcam.service;
 
-import org.crackcam.capture.UnreadableInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import org.crackcam.capture.UnreadableInputException;
 import org.crackcam.capture.live.FfmpegReader;
 import org.crackcam.capture.live.FrameReader;
 import org.crackcam.capture.live.GstPipeReader;

@@ -114,15 +114,25 @@ public record BrokerSettings(String url, String clientId, Optional<Path> caFile,
         return url.startsWith("ssl://");
     }
 
-    /** Every file named is readable (at start-up); the first that is not is one line naming its setting. */
-    public void requireReadableFiles() {
+    /** The files named that cannot be read, one problem each (check-config lists them all). */
+    public List<InvalidSettingException> unreadableFiles() {
+        List<InvalidSettingException> out = new java.util.ArrayList<>();
         for (var e : List.of(new Object[] {TLS_CA, caFile}, new Object[] {TLS_CERT, certFile},
                 new Object[] {TLS_KEY, keyFile}, new Object[] {CREDENTIALS, credentialsFile})) {
             @SuppressWarnings("unchecked")
             Optional<Path> p = (Optional<Path>) e[1];
             if (p.isPresent() && !Files.isReadable(p.get())) {
-                throw new InvalidSettingException((Key) e[0], "cannot read " + p.get());
+                out.add(new InvalidSettingException((Key) e[0], "cannot read " + p.get()));
             }
+        }
+        return out;
+    }
+
+    /** Every file named is readable (at start-up); the first that is not is one line naming its setting. */
+    public void requireReadableFiles() {
+        List<InvalidSettingException> bad = unreadableFiles();
+        if (!bad.isEmpty()) {
+            throw bad.get(0);
         }
     }
 

@@ -1,9 +1,10 @@
 package org.crackcam.tiles;
 
-import org.crackcam.settings.InvalidSettingException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+
+import org.crackcam.settings.InvalidSettingException;
 
 
 /**

@@ -1,6 +1,5 @@
 package org.crackcam.e2e;
 
-import org.crackcam.settings.TilingSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,8 +27,8 @@ import org.crackcam.bundle.TestBundles;
 import org.crackcam.capture.FrameSelector;
 import org.crackcam.delivery.AlertStage;
 import org.crackcam.delivery.Outbox;
-import org.crackcam.inference.Detector;
 import org.crackcam.report.Replay;
+import org.crackcam.settings.TilingSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,6 +1,5 @@
 package org.crackcam.e2e;
 
-import org.crackcam.settings.TilingSettings;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -15,11 +14,12 @@ import org.crackcam.bundle.TestBundles;
 import org.crackcam.capture.FileFrameSource;
 import org.crackcam.capture.FrameSelector;
 import org.crackcam.capture.VideoFrame;
+import org.crackcam.explain.CrackMask;
 import org.crackcam.inference.Detector;
 import org.crackcam.pipeline.FrameResult;
+import org.crackcam.settings.TilingSettings;
 import org.crackcam.tiles.Tile;
 import org.crackcam.tiles.TileGrid;
-import org.crackcam.explain.CrackMask;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 

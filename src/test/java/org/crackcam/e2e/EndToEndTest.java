@@ -1,12 +1,10 @@
 package org.crackcam.e2e;
 
-import org.crackcam.settings.TilingSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -21,7 +19,7 @@ import org.crackcam.capture.FrameSelector;
 import org.crackcam.capture.VideoFrame;
 import org.crackcam.inference.Detector;
 import org.crackcam.pipeline.FrameResult;
-import org.crackcam.pipeline.TileResult;
+import org.crackcam.settings.TilingSettings;
 import org.crackcam.tiles.Tile;
 import org.crackcam.tiles.TileGrid;
 import org.junit.jupiter.api.Test;
@@ -104,24 +102,12 @@ class EndToEndTest {
                         recalled.add(id);
                     }
                 }
-                for (JsonNode tl : ft.get("tiles")) {
-                    String label = tl.get("label").asText();
-                    if (label.equals("ambiguous")) {
-                        continue;
-                    }
-                    int idx = tl.get("row").asInt() * truth.get("grid").get("cols").asInt() + tl.get("col").asInt();
-                    boolean flagged = r.tiles().get(idx).flagged();
-                    boolean crack = label.equals("crack");
-                    if (flagged && crack) {
-                        tp++;
-                    } else if (flagged) {
-                        fp++;
-                    } else if (crack) {
-                        fn++;
-                    } else {
-                        tn++;
-                    }
-                }
+                var c = org.crackcam.evaluate.DriveScore.TileConfusion.of(ft.get("tiles"), r.tiles(),
+                        truth.get("grid").get("cols").asInt());
+                tp += c.tp();
+                fp += c.fp();
+                fn += c.fn();
+                tn += c.tn();
                 byte[] pred = r.crackMask();
                 for (int i = 0; i < w * h; i++) {
                     boolean p = pred != null && pred[i] != 0 && inGrid[i] != 0;

@@ -1,6 +1,5 @@
 package org.crackcam.inference;
 
-import org.crackcam.settings.TilingSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Files;
@@ -13,6 +12,7 @@ import org.crackcam.bundle.ModelBundle;
 import org.crackcam.bundle.RuntimeOptions;
 import org.crackcam.bundle.TestBundles;
 import org.crackcam.explain.CrackMask;
+import org.crackcam.settings.TilingSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,7 +1,5 @@
 package org.crackcam.inference;
 
-import org.crackcam.settings.TilingSettings;
-import org.crackcam.capture.UnreadableInputException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -18,8 +16,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.crackcam.capture.FrameSource;
+import org.crackcam.capture.UnreadableInputException;
 import org.crackcam.capture.VideoFrame;
 import org.crackcam.pipeline.CrackcamException;
+import org.crackcam.settings.TilingSettings;
 import org.crackcam.tiles.Roi;
 import org.crackcam.tiles.Tile;
 import org.junit.jupiter.api.Test;

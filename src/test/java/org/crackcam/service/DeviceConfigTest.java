@@ -73,6 +73,25 @@ class DeviceConfigTest {
     }
 
     @Test
+    void missingBrokerFilesAreListedByCheckConfigAndStopRunWithTheirKey() throws Exception {
+        Path cfg = dir.resolve("tls.yaml");
+        Files.writeString(cfg, "device:\n  id: x\ncamera:\n  kind: rtsp\n  url: rtsp://127.0.0.1:1/s\n"
+                + "model:\n  bundle: " + Path.of("models/edge-synthetic").toAbsolutePath() + "\n"
+                + "mqtt:\n  broker: ssl://127.0.0.1:1\n  credentials_file: creds.properties\n"
+                + "  tls:\n    ca_file: ca.pem\noutbox:\n  dir: outbox\nhealth:\n  enabled: false\n");
+        Result check = cli("check-config", "--strict", cfg.toString());
+        assertEquals(2, check.code(), check.err());
+        assertTrue(check.err().contains("mqtt.tls.ca_file cannot read " + dir.resolve("ca.pem")), check.err());
+        assertTrue(check.err().contains("mqtt.credentials_file cannot read " + dir.resolve("creds.properties")),
+                check.err());
+
+        Result run = cli("run", "--config", cfg.toString());
+        assertEquals(2, run.code(), run.err());
+        assertEquals(1, run.err().lines().count(), run.err());
+        assertTrue(run.err().startsWith("crackcam: " + cfg + ": mqtt.tls.ca_file cannot read "), run.err());
+    }
+
+    @Test
     void runWithAMissingBundleIsExitFourOneLine() throws Exception {
         Path cfg = dir.resolve("c.yaml");
         Files.writeString(cfg, "device:\n  id: x\ncamera:\n  kind: rtsp\n  url: rtsp://127.0.0.1:1/s\n"

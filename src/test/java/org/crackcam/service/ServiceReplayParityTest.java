@@ -1,6 +1,5 @@
 package org.crackcam.service;
 
-import org.crackcam.settings.TilingSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -18,12 +17,11 @@ import java.util.concurrent.TimeUnit;
 import org.crackcam.bundle.ModelBundle;
 import org.crackcam.bundle.RuntimeOptions;
 import org.crackcam.capture.FrameSelector;
-import org.crackcam.inference.Detector;
 import org.crackcam.pipeline.DetectionListener;
 import org.crackcam.pipeline.FrameResult;
 import org.crackcam.pipeline.TileResult;
 import org.crackcam.report.Replay;
-import org.crackcam.tiles.Roi;
+import org.crackcam.settings.TilingSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,6 +1,5 @@
 package org.crackcam.capture.live;
 
-import org.crackcam.capture.UnreadableInputException;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -8,6 +7,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.random.RandomGenerator;
 
 import org.crackcam.capture.FrameSource;
+import org.crackcam.capture.UnreadableInputException;
 import org.crackcam.capture.VideoFrame;
 import org.crackcam.delivery.Backoff;
 import org.tinylog.Logger;
