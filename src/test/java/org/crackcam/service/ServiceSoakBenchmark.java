@@ -117,10 +117,16 @@ class ServiceSoakBenchmark {
                 samples.add(s);
                 if (samples.size() % 12 == 0) {
                     System.out.printf("soak: %6.0f s  rss %7.1f MiB  threads %3d  processed %7d  resets %5d  "
-                            + "healthz %d  outbox %d%n", s.t(), s.rssMiB(), s.threads(), s.processed(), s.resets(),
-                            s.healthz(), m.outboxDepth());
+                            + "healthz %d  outbox %d  captured %d  skipped %d  dropped %d  errors %d%n", s.t(),
+                            s.rssMiB(), s.threads(), s.processed(), s.resets(), s.healthz(), m.outboxDepth(),
+                            m.captured(), m.skipped(), m.dropped(), m.errors());
                 }
             }
+            var m = service.metrics();
+            System.out.printf("soak: at the end: captured %d, processed %d, skipped by sampling %d, dropped %d, "
+                    + "errors %d%s, crack frames %d, outbox %d%n", m.captured(), m.processed(), m.skipped(),
+                    m.dropped(), m.errors(), m.errors() > 0 ? " (last: " + m.lastError() + ")" : "", m.crackFrames(),
+                    m.outboxDepth());
             service.requestStop();
             loop.join(20_000);
         }
