@@ -97,7 +97,8 @@ final class CheckConfigCommand implements Callable<Integer> {
         out.println(file + ": ok");
         out.println("  device " + c.deviceId() + "; camera " + camera(c.camera()) + "; model " + c.model().bundle()
                 + " on " + c.model().settings().provider()
-                + (c.model().settings().runtimeOptions().trtFp16() && c.model().settings().provider() != org.crackcam.bundle.ExecutionProvider.CPU ? " (fp16)" : ""));
+                + (c.model().settings().fp16Enabled()
+                        && c.model().settings().provider() != org.crackcam.bundle.ExecutionProvider.CPU ? " (fp16)" : ""));
         out.println("  bundle " + bundle);
         out.println("  tiles " + c.tiles().rows() + " rows over " + c.tiles().roi() + " (" + frame + "); sampling "
                 + sampling(c.sampling()) + "; gps " + lower(c.gps().source()));

@@ -73,8 +73,13 @@ public record ModelSettings(Path bundle, ExecutionProvider provider, int threads
         return Check.range(RELEVANCE_BATCH, v, 1, 4096);
     }
 
+    /** FP16 kernels asked for: on unless turned off (the cpu provider ignores it). */
+    public boolean fp16Enabled() {
+        return fp16 == null || fp16;
+    }
+
     /** The ONNX Runtime session options (sessions warm up when created). */
     public RuntimeOptions runtimeOptions() {
-        return new RuntimeOptions(provider, threads, stateDir, fp16 == null || fp16, gpuId, true, spin);
+        return new RuntimeOptions(provider, threads, stateDir, fp16Enabled(), gpuId, true, spin);
     }
 }

@@ -180,6 +180,13 @@ class SettingsParityTest {
     }
 
     @Test
+    void theDefaultRoiTextIsTheRuntimesDefaultRoi() {
+        // the file's default is the text (option help needs a constant), the command line's the object
+        assertEquals(org.crackcam.tiles.Roi.DEFAULT,
+                org.crackcam.settings.TilingSettings.parseRoi(org.crackcam.settings.TilingSettings.DEFAULT_ROI));
+    }
+
+    @Test
     void theSameValuesGiveEqualRecords() throws Exception {
         Map<Key, String[]> s = samples();
         ReplayCommand r = parseReplay(cliArgs(s));
